@@ -92,7 +92,9 @@ public:
 
   /// Stores new tasks (ids assigned by the caller, each >= next_id()),
   /// their index entries, the counters, next_id and, when given, the
-  /// idempotency record, in one atomic write.
+  /// idempotency record, in one atomic write. An id below next_id() or
+  /// given twice is refused (io_error, nothing written): ids are never
+  /// reused.
   store_errc insert(const std::vector<task>& tasks,
                     const idempotency_record* key = nullptr);
 
@@ -139,6 +141,11 @@ public:
   store_errc erase_account(const std::string& username);
   store_errc get_account(const std::string& username, account& out) const;
   std::vector<account> accounts() const;
+
+  /// Test hook: overwrites the schema version of the (closed) database at
+  /// `path`, so that tests can check that open() refuses another version.
+  static bool write_schema_version_for_test(const std::string& path,
+                                            uint32_t version);
 
 private:
   struct impl;

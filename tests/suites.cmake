@@ -1,1 +1,3 @@
 # One line per test suite: tmx_test(<file name in tests/> <timeout s> <libs>).
+tmx_test(model 60 tmx_model)
+tmx_test(storage 120 tmx_storage)

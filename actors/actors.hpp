@@ -1,0 +1,280 @@
+// The map of tmx: every typed actor interface with one comment per message,
+// the messages' data types and their registration with CAF. Read this first.
+#pragma once
+
+#include "model/create_request.hpp"
+#include "model/error.hpp"
+#include "model/task.hpp"
+#include "storage/store.hpp"
+
+#include <caf/atom.hpp>
+#include <caf/detail/scope_guard.hpp>
+#include <caf/error.hpp>
+#include <caf/meta/type_name.hpp>
+#include <caf/replies_to.hpp>
+#include <caf/type_id.hpp>
+#include <caf/typed_actor.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace tmx {
+
+// -- atoms (at most 10 characters in CAF 0.17) --------------------------------
+
+using caf::get_atom;
+using caf::ok_atom;
+using caf::put_atom;
+using create_atom = caf::atom_constant<caf::atom("create")>;
+using update_atom = caf::atom_constant<caf::atom("update")>;
+using erase_atom = caf::atom_constant<caf::atom("erase")>;
+using list_atom = caf::atom_constant<caf::atom("list")>;
+using stats_atom = caf::atom_constant<caf::atom("stats")>;
+using failed_atom = caf::atom_constant<caf::atom("failed")>;
+using idem_atom = caf::atom_constant<caf::atom("idem")>;
+using device_atom = caf::atom_constant<caf::atom("device")>;
+using account_atom = caf::atom_constant<caf::atom("account")>;
+using stop_atom = caf::atom_constant<caf::atom("stop")>;
+using retry_atom = caf::atom_constant<caf::atom("retry")>;
+using retry_all_atom = caf::atom_constant<caf::atom("retryall")>;
+using start_atom = caf::atom_constant<caf::atom("start")>;
+using done_atom = caf::atom_constant<caf::atom("done")>;
+using enqueue_atom = caf::atom_constant<caf::atom("enqueue")>;
+using dequeue_atom = caf::atom_constant<caf::atom("dequeue")>;
+using cancel_atom = caf::atom_constant<caf::atom("cancel")>;
+using attach_atom = caf::atom_constant<caf::atom("attach")>;
+using register_atom = caf::atom_constant<caf::atom("register")>;
+using run_atom = caf::atom_constant<caf::atom("run")>;
+using tick_atom = caf::atom_constant<caf::atom("tick")>;
+using shutdown_atom = caf::atom_constant<caf::atom("shutdown")>;
+
+// -- message data ------------------------------------------------------------
+
+/// A device as a device host announces it.
+struct device_desc {
+  std::string serial;
+  std::vector<std::string> accounts; // usernames logged in on the device
+};
+
+/// A device as GET /api/v1/device shows it.
+struct device_info {
+  std::string serial;
+  std::string node;             // "" = never attached
+  std::string state;            // "online" | "busy" | "offline"
+  task_id running_task_id = 0;  // 0 = none
+  uint64_t queued = 0;
+  std::vector<std::string> accounts;
+};
+
+/// What a device actor hands its host: the task and where to report.
+struct run_order {
+  task t;
+  std::string serial;
+};
+
+/// Result of one run, reported by a runner to its device actor.
+struct run_result {
+  task_id id = 0;
+  bool ok = false;
+  std::string remark;
+};
+
+/// A create as the task manager receives it: the parsed body plus what the
+/// HTTP layer knows from the headers.
+struct create_command {
+  create_request req;
+  std::string source = "api";
+  std::string idempotency_key; // "" = none
+  std::string fingerprint;     // of the body, for idempotency
+};
+
+// -- interfaces --------------------------------------------------------------
+
+/// Owns the RocksDB store (a detached actor); nothing else touches it.
+using store_actor = caf::typed_actor<
+  // Stores new tasks atomically, with the idempotency record if key != "".
+  caf::replies_to<create_atom, std::vector<task>,
+                  idempotency_record>::with<ok_atom>,
+  // Replaces existing tasks atomically (not_found if one is missing).
+  caf::replies_to<update_atom, std::vector<task>>::with<ok_atom>,
+  // Deletes the tasks that exist; replies with the ids that did.
+  caf::replies_to<erase_atom, std::vector<task_id>>::with<
+    std::vector<task_id>>,
+  // One task by id (not_found if missing).
+  caf::replies_to<get_atom, task_id>::with<task>,
+  // One page of tasks matching a filter, newest first.
+  caf::replies_to<list_atom, task_filter, uint32_t, uint32_t>::with<task_page>,
+  // Exact counts per status, from counters.
+  caf::replies_to<stats_atom>::with<task_counts>,
+  // Every failed task, ascending id.
+  caf::replies_to<failed_atom>::with<std::vector<task>>,
+  // The idempotency record of a key (not_found if none).
+  caf::replies_to<idem_atom, std::string>::with<idempotency_record>,
+  // Remembers a device serial and the accounts found on it.
+  caf::replies_to<device_atom, device_desc>::with<ok_atom>,
+  // Answers once every earlier message is processed, then terminates.
+  caf::replies_to<shutdown_atom>::with<ok_atom>>;
+
+/// Runs tasks on the phones of one machine (in-process or a tmx-agent).
+using device_host_actor = caf::typed_actor<
+  // Starts a run; the result goes to the sender as (done_atom, run_result).
+  caf::reacts_to<run_atom, run_order>,
+  // Ends the run of a task at once (no result is sent for it).
+  caf::reacts_to<cancel_atom, task_id>>;
+
+/// One per serial: the device's FIFO queue; runs one task at a time.
+using device_actor = caf::typed_actor<
+  // Appends a pending task to the queue.
+  caf::reacts_to<enqueue_atom, task_id>,
+  // Removes a pending task from the queue (stopped or deleted).
+  caf::reacts_to<dequeue_atom, task_id>,
+  // Ends the task's run if it is the running one; the device is free after.
+  caf::reacts_to<cancel_atom, task_id>,
+  // The device's host is (again) this actor on this node.
+  caf::reacts_to<attach_atom, device_host_actor, std::string>,
+  // A run ended (from the host's runner).
+  caf::reacts_to<done_atom, run_result>,
+  // The device as GET /api/v1/device shows it.
+  caf::replies_to<get_atom>::with<device_info>>;
+
+/// Owns task state: ids, transitions, queues; writes before it announces.
+using task_manager_actor = caf::typed_actor<
+  // Creates the tasks of one request; replies with their ids.
+  caf::replies_to<create_atom, create_command>::with<std::vector<task_id>>,
+  // Stops a pending or running task; replies with the task after the stop.
+  caf::replies_to<stop_atom, task_id>::with<task>,
+  // Makes a failed task pending again; replies with the task.
+  caf::replies_to<retry_atom, task_id>::with<task>,
+  // Makes every failed task pending again; replies with how many.
+  caf::replies_to<retry_all_atom>::with<uint64_t>,
+  // Stops and deletes tasks; replies with the ids that existed.
+  caf::replies_to<erase_atom, std::vector<task_id>>::with<
+    std::vector<task_id>>,
+  // Every known device.
+  caf::replies_to<device_atom>::with<std::vector<device_info>>,
+  // A device wants to start this task: marks it running on that node.
+  caf::replies_to<start_atom, task_id, std::string, std::string>::with<task>,
+  // A run ended: the task becomes completed or failed.
+  caf::reacts_to<done_atom, run_result>,
+  // A device host announces itself and its devices.
+  caf::replies_to<register_atom, std::string, device_host_actor,
+                  std::vector<device_desc>>::with<ok_atom>,
+  // Timer: due scheduled tasks go to their device queues.
+  caf::reacts_to<tick_atom>>;
+
+// -- errors between actors ---------------------------------------------------
+
+/// Domain errors travel as caf::error with this category and the message
+/// text as context; `to_api_error` turns any caf::error back into one.
+constexpr caf::atom_value error_category = caf::atom("tmx");
+
+caf::error make_error(ec code, std::string message);
+caf::error make_error(ec code);
+
+/// Maps any error (ours, or CAF's: timeout, actor down) to the API's code
+/// and a message that leaks no internals.
+api_error to_api_error(const caf::error& err);
+
+// -- inspection (serialisation for CAF) ---------------------------------------
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, task& x) {
+  return f(caf::meta::type_name("task"), x.id, x.serial, x.username,
+           x.script_name, x.script_config, x.status, x.source, x.scheduled_at,
+           x.created_at, x.started_at, x.finished_at, x.retry_count, x.remark,
+           x.node, x.queue_seq);
+}
+
+/// An absent status travels as -1.
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f,
+                                        std::optional<task_status>& x) {
+  int8_t wire = x ? static_cast<int8_t>(*x) : int8_t{-1};
+  auto assign = caf::detail::make_scope_guard([&] {
+    if constexpr (Inspector::writes_state) {
+      if (wire < 0)
+        x.reset();
+      else
+        x = static_cast<task_status>(wire);
+    }
+  });
+  return f(wire);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, task_filter& x) {
+  return f(caf::meta::type_name("task_filter"), x.status, x.serial,
+           x.script_name, x.source);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, task_page& x) {
+  return f(caf::meta::type_name("task_page"), x.tasks, x.total);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, task_counts& x) {
+  return f(caf::meta::type_name("task_counts"), x.total, x.by_status);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, idempotency_record& x) {
+  return f(caf::meta::type_name("idempotency_record"), x.key, x.fingerprint,
+           x.task_ids, x.created_at);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, device_desc& x) {
+  return f(caf::meta::type_name("device_desc"), x.serial, x.accounts);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, device_info& x) {
+  return f(caf::meta::type_name("device_info"), x.serial, x.node, x.state,
+           x.running_task_id, x.queued, x.accounts);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, run_order& x) {
+  return f(caf::meta::type_name("run_order"), x.t, x.serial);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, run_result& x) {
+  return f(caf::meta::type_name("run_result"), x.id, x.ok, x.remark);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, create_request& x) {
+  return f(caf::meta::type_name("create_request"), x.serials, x.usernames,
+           x.script_name, x.multi_account, x.start_at, x.min_interval,
+           x.max_interval, x.configs);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, create_command& x) {
+  return f(caf::meta::type_name("create_command"), x.req, x.source,
+           x.idempotency_key, x.fingerprint);
+}
+
+} // namespace tmx
+
+CAF_BEGIN_TYPE_ID_BLOCK(tmx, caf::first_custom_type_id)
+  CAF_ADD_TYPE_ID(tmx, (tmx::task))
+  CAF_ADD_TYPE_ID(tmx, (tmx::task_filter))
+  CAF_ADD_TYPE_ID(tmx, (tmx::task_page))
+  CAF_ADD_TYPE_ID(tmx, (tmx::task_counts))
+  CAF_ADD_TYPE_ID(tmx, (tmx::idempotency_record))
+  CAF_ADD_TYPE_ID(tmx, (tmx::device_desc))
+  CAF_ADD_TYPE_ID(tmx, (tmx::device_info))
+  CAF_ADD_TYPE_ID(tmx, (tmx::run_order))
+  CAF_ADD_TYPE_ID(tmx, (tmx::run_result))
+  CAF_ADD_TYPE_ID(tmx, (tmx::create_request))
+  CAF_ADD_TYPE_ID(tmx, (tmx::create_command))
+  CAF_ADD_TYPE_ID(tmx, (tmx::device_host_actor))
+  CAF_ADD_TYPE_ID(tmx, (tmx::device_actor))
+  CAF_ADD_TYPE_ID(tmx, (tmx::task_manager_actor))
+  CAF_ADD_TYPE_ID(tmx, (tmx::store_actor))
+CAF_END_TYPE_ID_BLOCK(tmx)

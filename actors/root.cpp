@@ -1,0 +1,110 @@
+#include "actors/root.hpp"
+
+#include "actors/store_actor.hpp"
+#include "actors/timeouts.hpp"
+#include "model/time.hpp"
+
+#include <caf/all.hpp>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+namespace tmx {
+
+bool recover(store& db, task_manager_init& init, std::string& error) {
+  // At-most-once: a run cut short by the end of the process is reported,
+  // never repeated behind the user's back.
+  std::vector<task> interrupted;
+  auto now = now_millis();
+  auto e = db.for_each_with_status(task_status::running, [&](const task& t) {
+    interrupted.push_back(t);
+    interrupted.back().status = task_status::failed;
+    interrupted.back().finished_at = now;
+    interrupted.back().remark = "interrupted by server restart";
+    return true;
+  });
+  if (e == store_errc::ok && !interrupted.empty())
+    e = db.update(interrupted);
+  if (e == store_errc::ok)
+    e = db.for_each_with_status(task_status::pending, [&](const task& t) {
+      init.pending.push_back(t);
+      return true;
+    });
+  if (e != store_errc::ok) {
+    error = std::string("reading the store failed: ") + to_string(e);
+    return false;
+  }
+  if (!interrupted.empty())
+    spdlog::warn("{} tasks were running when the server last stopped; they "
+                 "are failed as interrupted",
+                 interrupted.size());
+  std::stable_sort(init.pending.begin(), init.pending.end(),
+                   [](auto& a, auto& b) { return a.queue_seq < b.queue_seq; });
+  init.next_id = db.next_id();
+  init.next_queue_seq = db.next_queue_seq();
+  init.devices = db.devices();
+  init.accounts = db.accounts();
+  return true;
+}
+
+caf::behavior root(caf::stateful_actor<root_state>* self,
+                   std::shared_ptr<store> db, sim_options sim) {
+  task_manager_init init;
+  std::string error;
+  if (!recover(*db, init, error)) {
+    spdlog::critical("{}", error);
+    self->quit(make_error(ec::internal, error));
+    return {};
+  }
+  spdlog::info("store open: next task id {}, {} pending tasks, {} devices",
+               init.next_id, init.pending.size(), init.devices.size());
+  auto& st = self->state;
+  st.handles.db = self->spawn<caf::detached>(store_behavior, std::move(db));
+  st.handles.manager = self->spawn(task_manager, st.handles.db,
+                                   std::move(init));
+  self->monitor(st.handles.db);
+  self->monitor(st.handles.manager);
+  if (sim.devices > 0) {
+    st.local_host = self->spawn(sim_host, sim, st.handles.manager);
+    self->monitor(st.local_host);
+  }
+  self->set_down_handler([=](const caf::down_msg& msg) {
+    if (self->state.stopping)
+      return;
+    // No component may silently vanish: without it the node would answer
+    // but never act. Stop in order and let the process exit non-zero.
+    spdlog::critical("a server component terminated ({}); shutting down",
+                     to_string(msg.reason));
+    self->send(self, shutdown_atom::value);
+  });
+  return {
+    [=](get_atom) {
+      return caf::make_message(self->state.handles.manager,
+                               self->state.handles.db);
+    },
+    [=](shutdown_atom) -> caf::result<ok_atom> {
+      auto& st = self->state;
+      st.stopping = true;
+      auto rp = self->make_response_promise<ok_atom>();
+      if (st.local_host)
+        self->send_exit(st.local_host, caf::exit_reason::user_shutdown);
+      self->send_exit(st.handles.manager, caf::exit_reason::user_shutdown);
+      // The store takes this after every write already sent to it.
+      self->request(st.handles.db, request_timeout, shutdown_atom::value)
+        .then(
+          [=](ok_atom) mutable {
+            rp.deliver(ok_atom::value);
+            self->quit();
+          },
+          [=](caf::error& err) mutable {
+            spdlog::error("store did not shut down cleanly: {}",
+                          to_string(err));
+            rp.deliver(ok_atom::value);
+            self->quit(err);
+          });
+      return rp;
+    },
+  };
+}
+
+} // namespace tmx

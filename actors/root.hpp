@@ -1,0 +1,40 @@
+// The root supervisor of a tmx-server node: spawns the store, the task
+// manager and the in-process device host, watches them, and shuts them down
+// in order (the store last, after every write before it).
+#pragma once
+
+#include "actors/sim_host.hpp"
+#include "actors/task_manager.hpp"
+
+#include <caf/fwd.hpp>
+
+#include <memory>
+
+namespace tmx {
+
+/// The handles the HTTP layer talks to.
+struct server_handles {
+  task_manager_actor manager;
+  store_actor db;
+};
+
+struct root_state {
+  static inline const char* name = "root";
+  server_handles handles;
+  device_host_actor local_host;
+  bool stopping = false;
+};
+
+/// Reads the start-up state from `db` (and fails the tasks that were
+/// running when the previous process ended), then spawns the components.
+/// Replies to (get_atom) with the handles, to (shutdown_atom) once every
+/// component is down. Returns an empty behavior on a storage failure.
+caf::behavior root(caf::stateful_actor<root_state>* self,
+                   std::shared_ptr<store> db, sim_options sim);
+
+/// The start-up work of `root`, exposed for tests: running tasks become
+/// failed "interrupted by server restart"; the rest becomes the manager's
+/// initial state. False (and `error`) on a storage failure.
+bool recover(store& db, task_manager_init& init, std::string& error);
+
+} // namespace tmx

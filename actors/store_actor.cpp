@@ -1,0 +1,110 @@
+#include "actors/store_actor.hpp"
+
+#include <caf/all.hpp>
+#include <spdlog/spdlog.h>
+
+namespace tmx {
+
+namespace {
+
+/// Turns a store result into the error a requester gets; storage details go
+/// to the log only.
+caf::error failure(store_errc e, const char* what) {
+  if (e == store_errc::not_found)
+    return make_error(ec::not_found, "task not found");
+  spdlog::error("store: {} failed: {}", what, to_string(e));
+  return make_error(ec::internal, "internal error: storage failure");
+}
+
+} // namespace
+
+store_actor::behavior_type
+store_behavior(store_actor::stateful_pointer<store_state> self,
+               std::shared_ptr<store> db) {
+  self->state.db = std::move(db);
+  return {
+    [=](create_atom, const std::vector<task>& tasks,
+        const idempotency_record& key) -> caf::result<ok_atom> {
+      auto e = self->state.db->insert(tasks, key.key.empty() ? nullptr : &key);
+      if (e != store_errc::ok)
+        return failure(e, "insert");
+      return ok_atom::value;
+    },
+    [=](update_atom, const std::vector<task>& tasks) -> caf::result<ok_atom> {
+      auto e = self->state.db->update(tasks);
+      if (e != store_errc::ok)
+        return failure(e, "update");
+      return ok_atom::value;
+    },
+    [=](erase_atom, const std::vector<task_id>& ids)
+      -> caf::result<std::vector<task_id>> {
+      std::vector<task_id> erased;
+      auto e = self->state.db->erase(ids, erased);
+      if (e != store_errc::ok)
+        return failure(e, "erase");
+      return erased;
+    },
+    [=](get_atom, task_id id) -> caf::result<task> {
+      task t;
+      auto e = self->state.db->get(id, t);
+      if (e != store_errc::ok)
+        return failure(e, "get");
+      return t;
+    },
+    [=](list_atom, const task_filter& filter, uint32_t page,
+        uint32_t page_size) -> caf::result<task_page> {
+      task_page out;
+      auto e = self->state.db->list(filter, page, page_size, out);
+      if (e != store_errc::ok)
+        return failure(e, "list");
+      return out;
+    },
+    [=](stats_atom) { return self->state.db->counts(); },
+    [=](failed_atom) -> caf::result<std::vector<task>> {
+      std::vector<task> out;
+      auto e = self->state.db->for_each_with_status(
+        task_status::failed, [&](const task& t) {
+          out.push_back(t);
+          return true;
+        });
+      if (e != store_errc::ok)
+        return failure(e, "scan failed tasks");
+      return out;
+    },
+    [=](idem_atom, const std::string& key)
+      -> caf::result<idempotency_record> {
+      idempotency_record out;
+      auto e = self->state.db->find_idempotency(key, out);
+      if (e == store_errc::not_found)
+        return make_error(ec::not_found, "no such idempotency key");
+      if (e != store_errc::ok)
+        return failure(e, "idempotency lookup");
+      return out;
+    },
+    [=](device_atom, const device_desc& dev) -> caf::result<ok_atom> {
+      auto e = self->state.db->add_device(dev.serial);
+      for (size_t i = 0; e == store_errc::ok && i < dev.accounts.size(); ++i) {
+        account existing;
+        // A registered account keeps what the operator set (enabled,
+        // platform); a host only adds the ones it finds.
+        if (self->state.db->get_account(dev.accounts[i], existing)
+            == store_errc::ok)
+          continue;
+        account a;
+        a.username = dev.accounts[i];
+        a.serial = dev.serial;
+        e = self->state.db->put_account(a);
+      }
+      if (e != store_errc::ok)
+        return failure(e, "device registration");
+      return ok_atom::value;
+    },
+    [=](shutdown_atom) {
+      // Every earlier message has been handled: nothing is left to write.
+      self->quit();
+      return ok_atom::value;
+    },
+  };
+}
+
+} // namespace tmx

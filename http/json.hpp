@@ -1,0 +1,43 @@
+// The JSON side of the API: the {code, message, data} envelope and the
+// objects it carries. Pure functions (RapidJSON), no networking.
+#pragma once
+
+#include "actors/actors.hpp"
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <string>
+
+namespace tmx {
+
+using json_writer = rapidjson::Writer<rapidjson::StringBuffer>;
+
+/// `{"code":0,"message":"success","data":...}` where `data` writes the
+/// data value.
+template <class WriteData>
+std::string success_body(WriteData&& data) {
+  rapidjson::StringBuffer buf;
+  json_writer w(buf);
+  w.StartObject();
+  w.Key("code");
+  w.Int(0);
+  w.Key("message");
+  w.String("success");
+  w.Key("data");
+  data(w);
+  w.EndObject();
+  return {buf.GetString(), buf.GetSize()};
+}
+
+/// `{"code":N,"message":"...","data":null}`.
+std::string error_body(const api_error& err);
+
+/// The contract's task object; `now` gives duration_s of a running task.
+void write_task(json_writer& w, const task& t, millis now);
+
+void write_device(json_writer& w, const device_info& d);
+
+void write_ids(json_writer& w, const std::vector<task_id>& ids);
+
+} // namespace tmx

@@ -1,0 +1,47 @@
+// The HTTP API server (RESTinio): parses and validates requests, hands them
+// to the actors and answers when they reply. It never touches task state.
+#pragma once
+
+#include "actors/root.hpp"
+
+#include <caf/fwd.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace tmx {
+
+struct license_options {
+  std::string plan = "Pro"; // Starter | Pro | Team | Business
+  int64_t device_limit = 0; // 0 = no cap
+};
+
+struct http_options {
+  std::string address = "127.0.0.1";
+  uint16_t port = 50809;
+  size_t threads = 2;
+  license_options license;
+};
+
+/// Largest request body the API takes; a larger one is 40001 (HTTP 413).
+constexpr size_t max_body_bytes = 1024 * 1024;
+
+class http_server {
+public:
+  http_server(caf::actor_system& sys, server_handles handles,
+              http_options opts);
+  ~http_server();
+
+  /// Binds and starts serving; throws std::exception when it cannot.
+  void start();
+
+  /// Stops accepting connections and waits for the I/O threads to end.
+  void stop();
+
+private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+} // namespace tmx

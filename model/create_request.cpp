@@ -1,0 +1,227 @@
+// The body of POST /api/v1/task from JSON text to a create_request: shape and
+// type checks, per-script config validation, per-target fan-out.
+#include "model/create_request.hpp"
+
+#include "model/script_config.hpp"
+#include "model/time.hpp"
+
+#include <rapidjson/document.h>
+#include <rapidjson/error/en.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <cstdint>
+#include <cstdio>
+#include <set>
+
+namespace tmx {
+
+namespace {
+
+using rapidjson::Value;
+
+// Copies and the writer recurse once per level; a hostile body of nested
+// brackets must not be able to exhaust the stack. Real configs are flat.
+constexpr int max_depth = 64;
+
+bool nests_too_deep(std::string_view body) {
+  int depth = 0;
+  bool in_string = false;
+  bool escaped = false;
+  for (char c : body) {
+    if (in_string) {
+      if (escaped)
+        escaped = false;
+      else if (c == '\\')
+        escaped = true;
+      else if (c == '"')
+        in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      if (++depth > max_depth)
+        return true;
+    } else if (c == '}' || c == ']') {
+      --depth;
+    }
+  }
+  return false;
+}
+
+// A body field; null counts as absent, as clients send it for "not set".
+const Value* field(const Value& body, const char* name) {
+  auto it = body.FindMember(name);
+  if (it == body.MemberEnd() || it->value.IsNull())
+    return nullptr;
+  return &it->value;
+}
+
+std::string text_of(const Value& v) {
+  return {v.GetString(), v.GetStringLength()};
+}
+
+// serials / usernames: absent is fine here, exactly-one is checked later.
+api_error read_names(const Value& body, const char* name,
+                     std::vector<std::string>& out) {
+  const Value* list = field(body, name);
+  if (list == nullptr)
+    return {};
+  if (!list->IsArray())
+    return invalid(std::string(name)
+                   + " must be a non-empty array of strings");
+  std::set<std::string> seen;
+  for (rapidjson::SizeType i = 0; i < list->Size(); ++i) {
+    const Value& item = (*list)[i];
+    if (!item.IsString() || item.GetStringLength() == 0)
+      return invalid(std::string(name) + "[" + std::to_string(i)
+                     + "] must be a non-empty string");
+    std::string text = text_of(item);
+    if (!seen.insert(text).second)
+      return invalid(std::string(name) + " lists '" + text + "' twice");
+    out.push_back(std::move(text));
+  }
+  return {};
+}
+
+api_error read_targets(const Value& body, create_request& out) {
+  if (auto err = read_names(body, "serials", out.serials))
+    return err;
+  if (auto err = read_names(body, "usernames", out.usernames))
+    return err;
+  if (!out.serials.empty() && !out.usernames.empty())
+    return invalid("give either serials or usernames, not both");
+  if (!out.serials.empty() || !out.usernames.empty())
+    return {};
+  if (field(body, "usernames") != nullptr)
+    return invalid("usernames must be a non-empty array of strings");
+  return invalid("serials must be a non-empty array of strings (or give "
+                 "usernames)");
+}
+
+api_error read_script_name(const Value& body, std::string& out) {
+  const Value* name = field(body, "script_name");
+  if (name == nullptr || (name->IsString() && name->GetStringLength() == 0))
+    return {ec::missing_script, "script_name is required"};
+  if (!name->IsString())
+    return invalid("script_name must be a string");
+  out = text_of(*name);
+  return check_script(out);
+}
+
+api_error read_interval(const Value& body, const char* name, int& out) {
+  const Value* v = field(body, name);
+  if (v == nullptr)
+    return {};
+  if (!v->IsInt64() || v->GetInt64() < 0 || v->GetInt64() > INT32_MAX)
+    return invalid(std::string(name)
+                   + " must be a non-negative integer (minutes)");
+  out = static_cast<int>(v->GetInt64());
+  return {};
+}
+
+api_error read_schedule(const Value& body, millis now, create_request& out) {
+  if (const Value* start = field(body, "start_time")) {
+    if (!start->IsString())
+      return invalid("start_time must be a string");
+    std::string rule;
+    // An empty start_time is what forms send for "now".
+    if (start->GetStringLength() > 0
+        && !parse_start_time(text_of(*start), now, out.start_at, rule))
+      return invalid("start_time " + rule);
+  }
+  if (auto err = read_interval(body, "min_interval", out.min_interval))
+    return err;
+  if (auto err = read_interval(body, "max_interval", out.max_interval))
+    return err;
+  if (out.min_interval > out.max_interval)
+    return invalid("min_interval must be <= max_interval");
+  return {};
+}
+
+std::string compact(const Value& v) {
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> writer(buf);
+  v.Accept(writer);
+  return {buf.GetString(), buf.GetSize()};
+}
+
+// One config per target, each naming only its target in target_users. The
+// validated config holds the targets in target_users; target_user and
+// target_username were folded into it and would contradict it.
+void fan_out(Value& config, Value::AllocatorType& alloc,
+             std::vector<std::string>& out) {
+  for (auto key : {"target_user", "target_username"}) {
+    auto it = config.FindMember(key);
+    if (it != config.MemberEnd())
+      config.EraseMember(it);
+  }
+  auto slot = config.FindMember("target_users");
+  Value targets;
+  targets.Swap(slot->value);
+  for (auto& target : targets.GetArray()) {
+    Value one(rapidjson::kArrayType);
+    one.PushBack(target, alloc);
+    slot->value = one;
+    out.push_back(compact(config));
+  }
+}
+
+} // namespace
+
+api_error parse_create_request(std::string_view body, millis now,
+                               create_request& out) {
+  out = create_request{};
+  if (nests_too_deep(body))
+    return invalid("body nests deeper than " + std::to_string(max_depth)
+                   + " levels");
+  rapidjson::Document doc;
+  doc.Parse<rapidjson::kParseIterativeFlag>(body.data(), body.size());
+  if (doc.HasParseError())
+    return invalid("body is not valid JSON at offset "
+                   + std::to_string(doc.GetErrorOffset()) + ": "
+                   + rapidjson::GetParseError_En(doc.GetParseError()));
+  if (!doc.IsObject())
+    return invalid("body must be a JSON object");
+  if (auto err = read_script_name(doc, out.script_name))
+    return err;
+  if (auto err = read_targets(doc, out))
+    return err;
+  if (const Value* multi = field(doc, "enable_multi_account")) {
+    if (!multi->IsBool())
+      return invalid("enable_multi_account must be a boolean");
+    if (multi->GetBool() && !out.usernames.empty())
+      return invalid("enable_multi_account is only allowed with serials");
+    out.multi_account = multi->GetBool();
+  }
+  if (auto err = read_schedule(doc, now, out))
+    return err;
+  auto config = doc.FindMember("script_config");
+  if (config == doc.MemberEnd() || config->value.IsNull())
+    return invalid("script_config is required");
+  if (!config->value.IsObject())
+    return invalid("script_config must be an object");
+  auto& alloc = doc.GetAllocator();
+  if (auto err = validate_script_config(out.script_name, config->value,
+                                        alloc))
+    return err;
+  if (fans_out_per_target(out.script_name))
+    fan_out(config->value, alloc, out.configs);
+  else
+    out.configs.push_back(compact(config->value));
+  return {};
+}
+
+std::string body_fingerprint(std::string_view body) {
+  // FNV-1a, 64 bit: fast, stable across builds and platforms.
+  uint64_t hash = 14695981039346656037ull;
+  for (unsigned char c : body) {
+    hash ^= c;
+    hash *= 1099511628211ull;
+  }
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx",
+                static_cast<unsigned long long>(hash));
+  return hex;
+}
+
+} // namespace tmx

@@ -1,0 +1,170 @@
+// Binary records of tasks, accounts and idempotency keys (see codec.hpp).
+#include "storage/codec.hpp"
+
+namespace tmx::codec {
+
+namespace {
+
+class record_writer {
+public:
+  record_writer() { out_.push_back(static_cast<char>(record_format)); }
+
+  record_writer& u64(uint64_t v) {
+    for (; v >= 0x80; v >>= 7)
+      out_.push_back(static_cast<char>((v & 0x7f) | 0x80));
+    out_.push_back(static_cast<char>(v));
+    return *this;
+  }
+
+  // Zigzag, so that a small negative time stays short.
+  record_writer& i64(int64_t v) {
+    auto bits = static_cast<uint64_t>(v);
+    return u64((bits << 1) ^ (v < 0 ? ~uint64_t{0} : 0));
+  }
+
+  record_writer& byte(uint8_t v) {
+    out_.push_back(static_cast<char>(v));
+    return *this;
+  }
+
+  record_writer& str(std::string_view s) {
+    u64(s.size());
+    out_.append(s);
+    return *this;
+  }
+
+  std::string take() { return std::move(out_); }
+
+private:
+  std::string out_;
+};
+
+// Every read fails once the input is short; callers check ok() at the end.
+class record_reader {
+public:
+  explicit record_reader(std::string_view in) : in_(in) {
+    uint8_t format = 0;
+    ok_ = byte(format) && format == record_format;
+  }
+
+  bool u64(uint64_t& v) {
+    v = 0;
+    for (int shift = 0; ok_ && shift < 64; shift += 7) {
+      uint8_t b = 0;
+      if (!byte(b))
+        break;
+      v |= static_cast<uint64_t>(b & 0x7f) << shift;
+      if ((b & 0x80) == 0)
+        return true;
+    }
+    return ok_ = false;
+  }
+
+  bool u32(uint32_t& v) {
+    uint64_t wide = 0;
+    if (!u64(wide) || wide > UINT32_MAX)
+      return ok_ = false;
+    v = static_cast<uint32_t>(wide);
+    return true;
+  }
+
+  bool i64(int64_t& v) {
+    uint64_t z = 0;
+    if (!u64(z))
+      return false;
+    v = static_cast<int64_t>(z >> 1) ^ -static_cast<int64_t>(z & 1);
+    return true;
+  }
+
+  bool byte(uint8_t& v) {
+    if (!ok_ || in_.empty())
+      return ok_ = false;
+    v = static_cast<uint8_t>(in_[0]);
+    in_.remove_prefix(1);
+    return true;
+  }
+
+  bool str(std::string& s) {
+    uint64_t n = 0;
+    if (!u64(n) || n > in_.size())
+      return ok_ = false;
+    s.assign(in_.substr(0, n));
+    in_.remove_prefix(n);
+    return true;
+  }
+
+  /// Everything read and nothing left over.
+  bool done() const { return ok_ && in_.empty(); }
+
+private:
+  std::string_view in_;
+  bool ok_ = true;
+};
+
+} // namespace
+
+std::string encode(const task& t) {
+  record_writer w;
+  w.u64(t.id).str(t.serial).str(t.username).str(t.script_name);
+  w.str(t.script_config).byte(static_cast<uint8_t>(t.status)).str(t.source);
+  w.i64(t.scheduled_at).i64(t.created_at).i64(t.started_at);
+  w.i64(t.finished_at).u64(t.retry_count).str(t.remark).str(t.node);
+  w.u64(t.queue_seq);
+  return w.take();
+}
+
+bool decode(std::string_view in, task& out) {
+  record_reader r{in};
+  uint8_t status = 0;
+  if (!(r.u64(out.id) && r.str(out.serial) && r.str(out.username)
+        && r.str(out.script_name) && r.str(out.script_config)
+        && r.byte(status) && r.str(out.source) && r.i64(out.scheduled_at)
+        && r.i64(out.created_at) && r.i64(out.started_at)
+        && r.i64(out.finished_at) && r.u32(out.retry_count)
+        && r.str(out.remark) && r.str(out.node) && r.u64(out.queue_seq)))
+    return false;
+  out.status = static_cast<task_status>(status);
+  return r.done() && status < status_count;
+}
+
+std::string encode(const account& a) {
+  record_writer w;
+  w.str(a.username).str(a.serial).str(a.platform).byte(a.enabled ? 1 : 0);
+  return w.take();
+}
+
+bool decode(std::string_view in, account& out) {
+  record_reader r{in};
+  uint8_t enabled = 0;
+  if (!(r.str(out.username) && r.str(out.serial) && r.str(out.platform)
+        && r.byte(enabled)))
+    return false;
+  out.enabled = enabled != 0;
+  return r.done() && enabled <= 1;
+}
+
+std::string encode(const idempotency_record& rec) {
+  record_writer w;
+  w.str(rec.key).str(rec.fingerprint).u64(rec.task_ids.size());
+  for (task_id id : rec.task_ids)
+    w.u64(id);
+  w.i64(rec.created_at);
+  return w.take();
+}
+
+bool decode(std::string_view in, idempotency_record& out) {
+  record_reader r{in};
+  uint64_t n = 0;
+  // Each id takes at least one byte: a count beyond the input is corrupt,
+  // and must not drive a huge allocation.
+  if (!(r.str(out.key) && r.str(out.fingerprint) && r.u64(n))
+      || n > in.size())
+    return false;
+  out.task_ids.assign(n, 0);
+  for (task_id& id : out.task_ids)
+    if (!r.u64(id))
+      return false;
+  return r.i64(out.created_at) && r.done();
+}
+
+} // namespace tmx::codec

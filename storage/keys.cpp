@@ -1,0 +1,71 @@
+// Key encoding of the store (see keys.hpp).
+#include "storage/keys.hpp"
+
+namespace tmx::keys {
+
+void put_u64(std::string& out, uint64_t v) {
+  for (int shift = 56; shift >= 0; shift -= 8)
+    out.push_back(static_cast<char>((v >> shift) & 0xff));
+}
+
+uint64_t get_u64(std::string_view in) {
+  uint64_t v = 0;
+  for (size_t i = 0; i < id_size; ++i)
+    v = (v << 8) | static_cast<uint8_t>(in[i]);
+  return v;
+}
+
+std::string u64_bytes(uint64_t v) {
+  std::string out;
+  put_u64(out, v);
+  return out;
+}
+
+std::string task_key(task_id id) {
+  return u64_bytes(id);
+}
+
+bool id_of(std::string_view key, task_id& out) {
+  if (key.size() < id_size)
+    return false;
+  out = get_u64(key.substr(key.size() - id_size));
+  return true;
+}
+
+std::string status_value(task_status s) {
+  return std::string(1, static_cast<char>(s));
+}
+
+std::string field_value(const task& t, field f) {
+  switch (f) {
+    case field::status: return status_value(t.status);
+    case field::serial: return t.serial;
+    case field::script: return t.script_name;
+    case field::source: return t.source;
+    case field::total: break;
+  }
+  return {};
+}
+
+std::string value_prefix(field f, std::string_view value) {
+  std::string out;
+  out.reserve(1 + 4 + value.size() + id_size);
+  out.push_back(static_cast<char>(f));
+  auto n = static_cast<uint32_t>(value.size());
+  for (int shift = 24; shift >= 0; shift -= 8)
+    out.push_back(static_cast<char>((n >> shift) & 0xff));
+  out.append(value);
+  return out;
+}
+
+std::string index(field f, std::string_view value, task_id id) {
+  auto out = value_prefix(f, value);
+  put_u64(out, id);
+  return out;
+}
+
+std::string total_counter() {
+  return std::string(1, static_cast<char>(field::total));
+}
+
+} // namespace tmx::keys

@@ -1,0 +1,696 @@
+// The store on RocksDB: column families, atomic task writes with their index
+// entries and counters, and index walks for list queries.
+#include "storage/store.hpp"
+
+#include "storage/codec.hpp"
+#include "storage/keys.hpp"
+
+#include <rocksdb/cache.h>
+#include <rocksdb/db.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/table.h>
+#include <rocksdb/write_batch.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <map>
+#include <unordered_map>
+
+namespace tmx {
+
+namespace {
+
+// Column families, opened in this order: handles are indexed by it. Names
+// are on disk: append new ones, never reorder, rename or remove.
+enum class cf : size_t {
+  tasks,       // id → task record
+  index,       // field | value | id → empty
+  counters,    // field | value → u64 (field::total → all tasks)
+  meta,        // keys::schema_version, next_id, next_queue_seq → u64
+  accounts,    // username → account record
+  devices,     // serial → empty
+  idempotency, // Idempotency-Key → idempotency record
+  logs,        // reserved for task logs
+};
+
+constexpr std::array<const char*, 8> cf_names{
+  "tasks", "index", "counters", "meta",
+  "accounts", "devices", "idempotency", "logs"};
+
+constexpr size_t block_cache_bytes = 32 << 20;
+constexpr size_t write_buffer_bytes = 16 << 20;
+
+store_errc errc_of(const rocksdb::Status& s) {
+  if (s.ok())
+    return store_errc::ok;
+  if (s.IsNotFound())
+    return store_errc::not_found;
+  return s.IsCorruption() ? store_errc::corrupt : store_errc::io_error;
+}
+
+// Reads a u64 value written by keys::u64_bytes; false on any other size.
+bool parse_u64(const rocksdb::Slice& value, uint64_t& out) {
+  if (value.size() != keys::id_size)
+    return false;
+  out = keys::get_u64(value.ToStringView());
+  return true;
+}
+
+store_errc decode_task(task_id id, const rocksdb::Slice& bytes, task& out) {
+  return codec::decode(bytes.ToStringView(), out) && out.id == id
+           ? store_errc::ok
+           : store_errc::corrupt;
+}
+
+rocksdb::ColumnFamilyOptions family_options() {
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = rocksdb::NewLRUCache(block_cache_bytes);
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  rocksdb::ColumnFamilyOptions o;
+  o.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  o.write_buffer_size = write_buffer_bytes;
+  return o;
+}
+
+// The (field, value) pairs of the filters that are set.
+using field_match = std::vector<std::pair<keys::field, std::string>>;
+
+field_match wanted_fields(const task_filter& filter) {
+  field_match out;
+  if (filter.status)
+    out.emplace_back(keys::field::status, keys::status_value(*filter.status));
+  if (!filter.serial.empty())
+    out.emplace_back(keys::field::serial, filter.serial);
+  if (!filter.script_name.empty())
+    out.emplace_back(keys::field::script, filter.script_name);
+  if (!filter.source.empty())
+    out.emplace_back(keys::field::source, filter.source);
+  return out;
+}
+
+bool matches(const task& t, const field_match& wanted) {
+  return std::all_of(wanted.begin(), wanted.end(), [&](const auto& w) {
+    return keys::field_value(t, w.first) == w.second;
+  });
+}
+
+// One atomic change of tasks, collected before anything is written.
+struct task_change {
+  rocksdb::WriteBatch batch;
+  std::map<std::string, int64_t> counter_deltas;
+  // The state of each touched task as of this change (nullopt = erased), so
+  // that an id given twice sees its first change.
+  std::unordered_map<task_id, std::optional<task>> staged;
+  task_id next_id = 0;
+  uint64_t next_queue_seq = 0;
+};
+
+} // namespace
+
+const char* to_string(store_errc e) {
+  switch (e) {
+    case store_errc::ok: return "ok";
+    case store_errc::not_found: return "not_found";
+    case store_errc::io_error: return "io_error";
+    case store_errc::corrupt: return "corrupt";
+    case store_errc::schema_mismatch: return "schema_mismatch";
+    case store_errc::read_only: return "read_only";
+  }
+  return "unknown";
+}
+
+struct store::impl {
+  options opts;
+  rocksdb::DB* db = nullptr; // owned: closed after its handles in ~impl
+  std::vector<rocksdb::ColumnFamilyHandle*> handles; // cf order first
+  std::filesystem::path secondary_dir; // removed at close
+  task_id next_id = 1;
+  uint64_t next_queue_seq = 1;
+  // Every counter of the counters table, loaded at open: writes need the
+  // old value to store the new absolute one.
+  std::unordered_map<std::string, uint64_t> counters;
+
+  ~impl() {
+    close();
+    if (!secondary_dir.empty()) {
+      std::error_code ignored;
+      std::filesystem::remove_all(secondary_dir, ignored);
+    }
+  }
+
+  void close() {
+    for (auto* h : handles)
+      db->DestroyColumnFamilyHandle(h);
+    handles.clear();
+    delete db;
+    db = nullptr;
+  }
+
+  rocksdb::ColumnFamilyHandle* handle(cf c) const {
+    return handles[static_cast<size_t>(c)];
+  }
+
+  // -- opening --------------------------------------------------------------
+
+  /// Sets the operator's message "<what>: <path>: <detail>"; always false.
+  bool refuse(std::string& error, const std::string& what,
+              const std::string& detail) const {
+    error = what + ": " + opts.path + ": " + detail;
+    return false;
+  }
+
+  bool open_db(std::string& error) {
+    rocksdb::DBOptions db_opts;
+    db_opts.create_if_missing = !opts.read_only;
+    db_opts.create_missing_column_families = !opts.read_only;
+    db_opts.keep_log_file_num = 4;
+    db_opts.skip_stats_update_on_db_open = true;
+    // Lets rarely written families (devices, accounts) be flushed so that
+    // old WAL files go.
+    db_opts.max_total_wal_size = 4 * write_buffer_bytes;
+
+    auto cf_opts = family_options();
+    std::vector<rocksdb::ColumnFamilyDescriptor> families;
+    for (const char* name : cf_names)
+      families.emplace_back(name, cf_opts);
+    families.emplace_back(rocksdb::kDefaultColumnFamilyName, cf_opts);
+
+    // Fails on a new database, which is fine unless we may not create one.
+    std::vector<std::string> existing;
+    auto listed = rocksdb::DB::ListColumnFamilies(db_opts, opts.path,
+                                                  &existing);
+    if (opts.read_only && !listed.ok())
+      return refuse(error, "cannot open read-only", listed.ToString());
+    for (const char* name : cf_names)
+      if (opts.read_only
+          && std::find(existing.begin(), existing.end(), name)
+               == existing.end())
+        return refuse(error, "not a tmx data directory",
+                      std::string("no column family '") + name + "'");
+    // A primary must open every family the database has, even unknown
+    // ones, to get as far as the schema check.
+    for (const auto& name : existing)
+      if (std::none_of(families.begin(), families.end(),
+                       [&](const auto& f) { return f.name == name; }))
+        families.emplace_back(name, cf_opts);
+
+    auto s = opts.read_only
+               ? open_read_only(db_opts, families)
+               : rocksdb::DB::Open(db_opts, opts.path, families, &handles,
+                                   &db);
+    return s.ok() || refuse(error, "cannot open", s.ToString());
+  }
+
+  // A secondary instance replays the live writer's WAL, so it sees writes
+  // that are not flushed yet; plain read-only is the fallback.
+  rocksdb::Status open_read_only(
+    const rocksdb::DBOptions& db_opts,
+    const std::vector<rocksdb::ColumnFamilyDescriptor>& families) {
+    std::error_code ec;
+    auto tmp = std::filesystem::temp_directory_path(ec);
+    std::string dir = (tmp / "tmx-secondary-XXXXXX").string();
+    if (!ec && mkdtemp(dir.data()) != nullptr) {
+      secondary_dir = dir;
+      auto s = rocksdb::DB::OpenAsSecondary(db_opts, opts.path, dir, families,
+                                            &handles, &db);
+      if (s.ok())
+        s = db->TryCatchUpWithPrimary();
+      if (s.ok())
+        return s;
+      if (db != nullptr)
+        close();
+    }
+    return rocksdb::DB::OpenForReadOnly(db_opts, opts.path, families,
+                                        &handles, &db);
+  }
+
+  /// A u64 of the meta table; `out` stays as it is when the key is absent.
+  rocksdb::Status read_meta(std::string_view key, uint64_t& out) const {
+    std::string value;
+    auto s = db->Get({}, handle(cf::meta), key, &value);
+    if (s.ok() && !parse_u64(value, out))
+      return rocksdb::Status::Corruption(std::string(key) + " is not a u64");
+    return s;
+  }
+
+  bool check_schema(std::string& error) {
+    uint64_t version = 0;
+    auto s = read_meta(keys::schema_version, version);
+    if (s.ok() && version == schema_version)
+      return true;
+    if (s.ok())
+      return refuse(error, "schema_mismatch",
+                    "schema version " + std::to_string(version)
+                      + ", this tmx reads version "
+                      + std::to_string(schema_version));
+    if (!s.IsNotFound())
+      return refuse(error, "cannot read the schema version", s.ToString());
+    bool empty = true;
+    auto e = walk_ids(cf::tasks, "", true, [&](task_id, const auto&) {
+      return empty = false;
+    });
+    if (e != store_errc::ok || !empty || opts.read_only)
+      return refuse(error, "schema_mismatch",
+                    "no schema version (not a tmx data directory?)");
+    rocksdb::WriteBatch batch;
+    batch.Put(handle(cf::meta), keys::schema_version,
+              keys::u64_bytes(schema_version));
+    rocksdb::WriteOptions wo;
+    wo.sync = true; // once per database: always worth an fsync
+    s = db->Write(wo, &batch);
+    return s.ok() || refuse(error, "cannot initialise", s.ToString());
+  }
+
+  bool load_state(std::string& error) {
+    bool readable = true;
+    auto e = for_each_entry(cf::counters, [&](const auto& key,
+                                              const auto& value) {
+      return readable = parse_u64(value, counters[key.ToString()]);
+    });
+    if (e != store_errc::ok || !readable)
+      return refuse(error, "cannot read the counters",
+                    readable ? to_string(e) : "a value is not a u64");
+    for (auto [key, out] : {std::pair{keys::next_id, &next_id},
+                            std::pair{keys::next_queue_seq, &next_queue_seq}})
+      if (auto s = read_meta(key, *out); !s.ok() && !s.IsNotFound())
+        return refuse(error, "cannot read " + std::string(key), s.ToString());
+    // next_id is written with every insert; the highest stored id is a
+    // cheap second opinion.
+    walk_ids(cf::tasks, "", true, [&](task_id id, const auto&) {
+      next_id = std::max(next_id, id + 1);
+      return false;
+    });
+    return true;
+  }
+
+  // -- reading --------------------------------------------------------------
+
+  uint64_t counter(const std::string& key) const {
+    auto i = counters.find(key);
+    return i == counters.end() ? 0 : i->second;
+  }
+
+  store_errc read(cf family, std::string_view key, std::string& value) const {
+    return errc_of(db->Get({}, handle(family), key, &value));
+  }
+
+  // An absent task is not an error here: `out` stays empty.
+  store_errc find_task(task_id id, std::optional<task>& out) const {
+    std::string bytes;
+    auto e = read(cf::tasks, keys::task_key(id), bytes);
+    if (e == store_errc::not_found)
+      return store_errc::ok;
+    if (e != store_errc::ok)
+      return e;
+    out.emplace();
+    return decode_task(id, bytes, *out);
+  }
+
+  // A task that must exist: `if_absent` says what its absence means.
+  store_errc load_task(task_id id, task& out, store_errc if_absent) const {
+    std::optional<task> found;
+    auto e = find_task(id, found);
+    if (e == store_errc::ok && !found)
+      return if_absent;
+    if (found)
+      out = std::move(*found);
+    return e;
+  }
+
+  /// Calls f(key, value) for every entry of `family`, ascending, until f
+  /// returns false.
+  template <class F>
+  store_errc for_each_entry(cf family, F&& f) const {
+    std::unique_ptr<rocksdb::Iterator> it{
+      db->NewIterator({}, handle(family))};
+    for (it->SeekToFirst(); it->Valid() && f(it->key(), it->value());
+         it->Next()) {
+    }
+    return errc_of(it->status());
+  }
+
+  /// Calls f(id, value) for every key of `family` that is `prefix` followed
+  /// by an id, highest id first or lowest first, until f returns false.
+  template <class F>
+  store_errc walk_ids(cf family, const std::string& prefix,
+                      bool newest_first, F&& f) const {
+    // Every key of the range is exactly prefix + 8 bytes, so prefix + 0xff..
+    // is its last possible key and one more byte an exclusive bound.
+    std::string last = prefix + std::string(keys::id_size, '\xff');
+    std::string end = last + '\0';
+    rocksdb::Slice lower{prefix};
+    rocksdb::Slice upper{end};
+    rocksdb::ReadOptions ro;
+    ro.iterate_lower_bound = &lower;
+    ro.iterate_upper_bound = &upper;
+    std::unique_ptr<rocksdb::Iterator> it{db->NewIterator(ro, handle(family))};
+    if (newest_first)
+      it->SeekForPrev(last);
+    else
+      it->Seek(prefix);
+    for (; it->Valid(); newest_first ? it->Prev() : it->Next()) {
+      auto key = it->key();
+      if (key.size() != prefix.size() + keys::id_size)
+        return store_errc::corrupt;
+      if (!f(keys::get_u64(key.ToStringView().substr(prefix.size())),
+             it->value()))
+        break;
+    }
+    return errc_of(it->status());
+  }
+
+  // -- writing --------------------------------------------------------------
+
+  store_errc writable() const {
+    return opts.read_only ? store_errc::read_only : store_errc::ok;
+  }
+
+  store_errc write(rocksdb::WriteBatch& batch) {
+    rocksdb::WriteOptions wo;
+    wo.sync = opts.sync;
+    return errc_of(db->Write(wo, &batch));
+  }
+
+  task_change begin() const {
+    task_change c;
+    c.next_id = next_id;
+    c.next_queue_seq = next_queue_seq;
+    return c;
+  }
+
+  /// The state of task `id` as of change `c`.
+  store_errc current(const task_change& c, task_id id,
+                     std::optional<task>& out) const {
+    if (auto i = c.staged.find(id); i != c.staged.end()) {
+      out = i->second;
+      return store_errc::ok;
+    }
+    return find_task(id, out);
+  }
+
+  /// Adds to `c` the move of one task from `before` to `after` (either may
+  /// be null: insert, erase): its record, and for each indexed field whose
+  /// value changes, the index entries and counters.
+  void stage(task_change& c, const task* before, const task* after) const {
+    task_id id = after ? after->id : before->id;
+    if (after)
+      c.batch.Put(handle(cf::tasks), keys::task_key(id), codec::encode(*after));
+    else
+      c.batch.Delete(handle(cf::tasks), keys::task_key(id));
+    for (keys::field f : keys::indexed_fields) {
+      std::optional<std::string> from, to;
+      if (before)
+        from = keys::field_value(*before, f);
+      if (after)
+        to = keys::field_value(*after, f);
+      if (from == to)
+        continue;
+      if (from) {
+        c.batch.Delete(handle(cf::index), keys::index(f, *from, id));
+        --c.counter_deltas[keys::value_prefix(f, *from)];
+      }
+      if (to) {
+        c.batch.Put(handle(cf::index), keys::index(f, *to, id),
+                    rocksdb::Slice());
+        ++c.counter_deltas[keys::value_prefix(f, *to)];
+      }
+    }
+    if (!before || !after)
+      c.counter_deltas[keys::total_counter()] += after ? 1 : -1;
+    if (after) {
+      c.next_id = std::max(c.next_id, id + 1);
+      c.next_queue_seq = std::max(c.next_queue_seq, after->queue_seq + 1);
+      c.staged[id] = *after;
+    } else {
+      c.staged[id] = std::nullopt;
+    }
+  }
+
+  /// Writes `c` with the new counter values and meta, then takes them over.
+  store_errc commit(task_change& c) {
+    std::vector<std::pair<const std::string*, uint64_t>> changed;
+    for (const auto& [key, delta] : c.counter_deltas) {
+      if (delta == 0)
+        continue;
+      auto value = static_cast<int64_t>(counter(key)) + delta;
+      if (value < 0) // the counters disagree with the index
+        return store_errc::corrupt;
+      if (value == 0)
+        c.batch.Delete(handle(cf::counters), key);
+      else
+        c.batch.Put(handle(cf::counters), key, keys::u64_bytes(value));
+      changed.emplace_back(&key, value);
+    }
+    if (c.next_id != next_id)
+      c.batch.Put(handle(cf::meta), keys::next_id, keys::u64_bytes(c.next_id));
+    if (c.next_queue_seq != next_queue_seq)
+      c.batch.Put(handle(cf::meta), keys::next_queue_seq,
+                  keys::u64_bytes(c.next_queue_seq));
+    if (auto e = write(c.batch); e != store_errc::ok)
+      return e;
+    for (auto [key, value] : changed)
+      if (value == 0)
+        counters.erase(*key);
+      else
+        counters[*key] = value;
+    next_id = c.next_id;
+    next_queue_seq = c.next_queue_seq;
+    return store_errc::ok;
+  }
+};
+
+store::store(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
+
+store::~store() = default;
+
+std::unique_ptr<store> store::open(const options& opts, std::string& error) {
+  auto p = std::make_unique<impl>();
+  p->opts = opts;
+  if (!p->open_db(error) || !p->check_schema(error) || !p->load_state(error))
+    return nullptr;
+  return std::unique_ptr<store>(new store(std::move(p)));
+}
+
+task_id store::next_id() const {
+  return impl_->next_id;
+}
+
+uint64_t store::next_queue_seq() const {
+  return impl_->next_queue_seq;
+}
+
+// -- tasks ------------------------------------------------------------------
+
+store_errc store::insert(const std::vector<task>& tasks,
+                         const idempotency_record* key) {
+  if (auto e = impl_->writable(); e != store_errc::ok)
+    return e;
+  auto c = impl_->begin();
+  for (const task& t : tasks) {
+    // An id below next_id may have existed: reusing it would break the
+    // promise that ids are never reused, and the counters.
+    if (t.id < impl_->next_id || c.staged.count(t.id) != 0)
+      return store_errc::io_error;
+    impl_->stage(c, nullptr, &t);
+  }
+  if (key != nullptr)
+    c.batch.Put(impl_->handle(cf::idempotency), key->key, codec::encode(*key));
+  return impl_->commit(c);
+}
+
+store_errc store::update(const std::vector<task>& tasks) {
+  if (auto e = impl_->writable(); e != store_errc::ok)
+    return e;
+  auto c = impl_->begin();
+  for (const task& t : tasks) {
+    std::optional<task> before;
+    if (auto e = impl_->current(c, t.id, before); e != store_errc::ok)
+      return e;
+    if (!before)
+      return store_errc::not_found;
+    impl_->stage(c, &*before, &t);
+  }
+  return impl_->commit(c);
+}
+
+store_errc store::erase(const std::vector<task_id>& ids,
+                        std::vector<task_id>& erased) {
+  erased.clear();
+  if (auto e = impl_->writable(); e != store_errc::ok)
+    return e;
+  auto c = impl_->begin();
+  for (task_id id : ids) {
+    std::optional<task> before; // empty too when erased earlier in this call
+    if (auto e = impl_->current(c, id, before); e != store_errc::ok)
+      return e;
+    if (!before)
+      continue;
+    impl_->stage(c, &*before, nullptr);
+    erased.push_back(id);
+  }
+  auto e = erased.empty() ? store_errc::ok : impl_->commit(c);
+  if (e != store_errc::ok)
+    erased.clear();
+  return e;
+}
+
+store_errc store::get(task_id id, task& out) const {
+  return impl_->load_task(id, out, store_errc::not_found);
+}
+
+store_errc store::list(const task_filter& filter, uint32_t page,
+                       uint32_t page_size, task_page& out) const {
+  out = {};
+  auto others = wanted_fields(filter);
+  // Walk the index of the rarest wanted value and test the others; with no
+  // filter, walk the tasks themselves.
+  auto family = cf::tasks;
+  std::string prefix;
+  uint64_t total = impl_->counter(keys::total_counter());
+  auto rarest = std::min_element(
+    others.begin(), others.end(), [&](const auto& a, const auto& b) {
+      return impl_->counter(keys::value_prefix(a.first, a.second))
+             < impl_->counter(keys::value_prefix(b.first, b.second));
+    });
+  if (rarest != others.end()) {
+    family = cf::index;
+    prefix = keys::value_prefix(rarest->first, rarest->second);
+    total = impl_->counter(prefix);
+    others.erase(rarest);
+  }
+
+  uint64_t first = uint64_t{std::max(page, 1u) - 1} * page_size;
+  uint64_t last = first + page_size;
+  uint64_t seen = 0; // matches so far
+  auto e = store_errc::ok;
+  auto walked = impl_->walk_ids(
+    family, prefix, true, [&](task_id id, const rocksdb::Slice& value) {
+      bool in_page = seen >= first && seen < last;
+      task t;
+      if (in_page || !others.empty()) {
+        e = family == cf::tasks ? decode_task(id, value, t)
+                                : impl_->load_task(id, t, store_errc::corrupt);
+        if (e != store_errc::ok)
+          return false;
+        if (!matches(t, others))
+          return true;
+      }
+      if (in_page)
+        out.tasks.push_back(std::move(t));
+      ++seen;
+      // Only a walk that tests fields has to go on to count the total.
+      return !others.empty() || seen < last;
+    });
+  if (e == store_errc::ok)
+    e = walked;
+  out.total = others.empty() ? total : seen;
+  if (e != store_errc::ok)
+    out = {};
+  return e;
+}
+
+task_counts store::counts() const {
+  task_counts out;
+  out.total = impl_->counter(keys::total_counter());
+  for (int s = 0; s < status_count; ++s)
+    out.by_status[s] = impl_->counter(keys::value_prefix(
+      keys::field::status, keys::status_value(static_cast<task_status>(s))));
+  return out;
+}
+
+store_errc store::for_each_with_status(
+  task_status status, const std::function<bool(const task&)>& f) const {
+  auto e = store_errc::ok;
+  auto prefix = keys::value_prefix(keys::field::status,
+                                   keys::status_value(status));
+  auto walked = impl_->walk_ids(
+    cf::index, prefix, false, [&](task_id id, const rocksdb::Slice&) {
+      task t;
+      e = impl_->load_task(id, t, store_errc::corrupt);
+      return e == store_errc::ok && f(t);
+    });
+  return e != store_errc::ok ? e : walked;
+}
+
+// -- idempotency keys -------------------------------------------------------
+
+store_errc store::find_idempotency(const std::string& key,
+                                   idempotency_record& out) const {
+  std::string bytes;
+  auto e = impl_->read(cf::idempotency, key, bytes);
+  if (e != store_errc::ok)
+    return e;
+  return codec::decode(bytes, out) ? store_errc::ok : store_errc::corrupt;
+}
+
+// -- devices and accounts ---------------------------------------------------
+
+store_errc store::add_device(const std::string& serial) {
+  if (auto e = impl_->writable(); e != store_errc::ok)
+    return e;
+  rocksdb::WriteBatch batch;
+  batch.Put(impl_->handle(cf::devices), serial, rocksdb::Slice());
+  return impl_->write(batch);
+}
+
+std::vector<std::string> store::devices() const {
+  std::vector<std::string> out;
+  impl_->for_each_entry(cf::devices, [&](const auto& key, const auto&) {
+    out.push_back(key.ToString());
+    return true;
+  });
+  return out;
+}
+
+store_errc store::put_account(const account& a) {
+  if (auto e = impl_->writable(); e != store_errc::ok)
+    return e;
+  rocksdb::WriteBatch batch;
+  batch.Put(impl_->handle(cf::accounts), a.username, codec::encode(a));
+  return impl_->write(batch);
+}
+
+store_errc store::erase_account(const std::string& username) {
+  if (auto e = impl_->writable(); e != store_errc::ok)
+    return e;
+  std::string bytes;
+  if (auto e = impl_->read(cf::accounts, username, bytes); e != store_errc::ok)
+    return e;
+  rocksdb::WriteBatch batch;
+  batch.Delete(impl_->handle(cf::accounts), username);
+  return impl_->write(batch);
+}
+
+store_errc store::get_account(const std::string& username,
+                              account& out) const {
+  std::string bytes;
+  if (auto e = impl_->read(cf::accounts, username, bytes); e != store_errc::ok)
+    return e;
+  return codec::decode(bytes, out) ? store_errc::ok : store_errc::corrupt;
+}
+
+std::vector<account> store::accounts() const {
+  std::vector<account> out;
+  impl_->for_each_entry(cf::accounts, [&](const auto&, const auto& value) {
+    // An unreadable record is left out rather than hiding all the others.
+    if (account a; codec::decode(value.ToStringView(), a))
+      out.push_back(std::move(a));
+    return true;
+  });
+  return out;
+}
+
+bool store::write_schema_version_for_test(const std::string& path,
+                                          uint32_t version) {
+  std::string error;
+  auto s = open(options{path}, error);
+  if (!s)
+    return false;
+  rocksdb::WriteBatch batch;
+  batch.Put(s->impl_->handle(cf::meta), keys::schema_version,
+            keys::u64_bytes(version));
+  return s->impl_->write(batch) == store_errc::ok;
+}
+
+} // namespace tmx

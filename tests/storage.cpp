@@ -1,0 +1,500 @@
+// Tests of the store on a real RocksDB in a fresh temp dir per test: key
+// encoding, records, indexes, counters, persistence and read-only access.
+#define BOOST_TEST_MODULE storage
+#include <boost/test/unit_test.hpp>
+
+#include "storage/codec.hpp"
+#include "storage/keys.hpp"
+#include "storage/store.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <map>
+#include <random>
+#include <tuple>
+
+using namespace tmx;
+
+namespace tmx {
+
+// Lets Boost.Test print a failed comparison of error codes.
+std::ostream& operator<<(std::ostream& out, store_errc e) {
+  return out << to_string(e);
+}
+
+} // namespace tmx
+
+namespace {
+
+// A fresh data directory, removed with everything in it at the end.
+struct temp_dir {
+  std::string path;
+
+  temp_dir() {
+    auto tmpl = (std::filesystem::temp_directory_path() / "tmx-storage-XXXXXX")
+                  .string();
+    BOOST_REQUIRE(mkdtemp(tmpl.data()) != nullptr);
+    path = tmpl;
+  }
+
+  ~temp_dir() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path, ignored);
+  }
+};
+
+// The ids of every page of list(), in order; `total` as the pages say.
+std::vector<task_id> list_ids(const store& s, const task_filter& f,
+                              uint64_t* total = nullptr,
+                              uint32_t page_size = 100) {
+  std::vector<task_id> out;
+  task_page p;
+  for (uint32_t page = 1;; ++page) {
+    BOOST_REQUIRE_EQUAL(to_string(s.list(f, page, page_size, p)), "ok");
+    BOOST_REQUIRE_LE(p.tasks.size(), page_size);
+    for (const auto& t : p.tasks)
+      out.push_back(t.id);
+    if (total != nullptr)
+      *total = p.total;
+    if (p.tasks.size() < page_size)
+      return out;
+  }
+}
+
+struct fixture {
+  temp_dir dir;
+  std::unique_ptr<store> db = open();
+
+  std::unique_ptr<store> open(bool read_only = false) {
+    std::string error;
+    auto s = store::open({dir.path, false, read_only}, error);
+    BOOST_REQUIRE_MESSAGE(s, error);
+    return s;
+  }
+
+  std::unique_ptr<store> reopen() {
+    db.reset(); // RocksDB's lock allows one writer
+    return open();
+  }
+
+  void insert(std::vector<task> tasks) {
+    BOOST_REQUIRE_EQUAL(to_string(db->insert(tasks)), "ok");
+  }
+
+  task must_get(task_id id) {
+    task t;
+    BOOST_REQUIRE_EQUAL(to_string(db->get(id, t)), "ok");
+    return t;
+  }
+
+  std::vector<task_id> ids(const task_filter& f, uint64_t* total = nullptr,
+                           uint32_t page_size = 100) {
+    return list_ids(*db, f, total, page_size);
+  }
+};
+
+task make_task(task_id id, std::string serial = "s1",
+               std::string script = "post",
+               task_status status = task_status::pending,
+               std::string source = "api") {
+  task t;
+  t.id = id;
+  t.serial = std::move(serial);
+  t.script_name = std::move(script);
+  t.status = status;
+  t.source = std::move(source);
+  t.script_config = R"({"captions":"hi"})";
+  t.created_at = 1700000000000 + static_cast<millis>(id);
+  return t;
+}
+
+task_filter by_status(task_status s) {
+  task_filter f;
+  f.status = s;
+  return f;
+}
+
+task_filter by_serial(std::string serial) {
+  task_filter f;
+  f.serial = std::move(serial);
+  return f;
+}
+
+bool matches(const task& t, const task_filter& f) {
+  return (!f.status || t.status == *f.status)
+         && (f.serial.empty() || t.serial == f.serial)
+         && (f.script_name.empty() || t.script_name == f.script_name)
+         && (f.source.empty() || t.source == f.source);
+}
+
+// What list() must return: the ids of `model` matching `f`, newest first.
+std::vector<task_id> expected_ids(const std::map<task_id, task>& model,
+                                  const task_filter& f) {
+  std::vector<task_id> out;
+  for (auto i = model.rbegin(); i != model.rend(); ++i)
+    if (matches(i->second, f))
+      out.push_back(i->first);
+  return out;
+}
+
+task_counts recount(const std::map<task_id, task>& model) {
+  task_counts c;
+  for (const auto& [id, t] : model) {
+    ++c.total;
+    ++c.by_status[static_cast<size_t>(t.status)];
+  }
+  return c;
+}
+
+void check_counts(const store& db, const std::map<task_id, task>& model) {
+  auto got = db.counts();
+  auto want = recount(model);
+  BOOST_TEST(got.total == want.total);
+  BOOST_TEST(got.by_status == want.by_status);
+}
+
+const std::vector<std::string> serials{"s1", "s2", "s3"};
+const std::vector<std::string> scripts{"post", "follow"};
+const std::vector<std::string> sources{"api", "ui"};
+
+// Every single filter and every pair, over the values the tests use.
+std::vector<task_filter> all_filters() {
+  std::vector<task_filter> singles{task_filter{}};
+  for (int s = 0; s < status_count; ++s)
+    singles.push_back(by_status(static_cast<task_status>(s)));
+  for (const auto& v : serials)
+    singles.push_back(by_serial(v));
+  for (const auto& v : scripts)
+    singles.emplace_back().script_name = v;
+  for (const auto& v : sources)
+    singles.emplace_back().source = v;
+  std::vector<task_filter> out = singles;
+  for (const auto& a : singles)
+    for (const auto& b : singles) {
+      task_filter both = a;
+      if (b.status)
+        both.status = b.status;
+      for (auto [to, from] : {std::pair{&both.serial, &b.serial},
+                              std::pair{&both.script_name, &b.script_name},
+                              std::pair{&both.source, &b.source}})
+        if (!from->empty())
+          *to = *from;
+      out.push_back(both);
+    }
+  return out;
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(key_order) {
+  // RocksDB's default order: bytes compared unsigned, as std::string does
+  // (BOOST_TEST would compare a string's chars one by one, signed).
+  auto before = [](const std::string& a, const std::string& b) {
+    return a.compare(b) < 0;
+  };
+  std::vector<task_id> ids{0, 1, 255, 256, 65535, 1ull << 32, UINT64_MAX};
+  for (size_t i = 1; i < ids.size(); ++i) {
+    BOOST_TEST(before(keys::task_key(ids[i - 1]), keys::task_key(ids[i])));
+    BOOST_TEST(before(keys::index(keys::field::serial, "x", ids[i - 1]),
+                      keys::index(keys::field::serial, "x", ids[i])));
+    task_id back = 0;
+    BOOST_TEST(keys::id_of(keys::task_key(ids[i]), back));
+    BOOST_TEST(back == ids[i]);
+  }
+  // A value that extends another must not fall inside its prefix range.
+  for (const auto& longer : {std::string("ab"), std::string("a\0", 2),
+                             std::string("a\xff\xff")}) {
+    auto entry = keys::index(keys::field::serial, longer, 7);
+    BOOST_TEST(entry.rfind(keys::value_prefix(keys::field::serial, "a"), 0)
+               == std::string::npos);
+  }
+  BOOST_TEST(keys::value_prefix(keys::field::serial, "a")
+             != keys::value_prefix(keys::field::script, "a"));
+}
+
+BOOST_AUTO_TEST_CASE(codec_round_trip) {
+  task t = make_task(42, std::string("s\0\xff", 3), "post",
+                     task_status::failed, "ui");
+  t.username = "@user";
+  t.scheduled_at = -5;
+  t.started_at = INT64_MAX;
+  t.finished_at = INT64_MIN;
+  t.retry_count = UINT32_MAX;
+  t.remark = "timeout after 600 s";
+  t.node = "host-1";
+  t.queue_seq = UINT64_MAX;
+  task back;
+  BOOST_TEST(codec::decode(codec::encode(t), back));
+  BOOST_TEST((back == t));
+
+  auto bytes = codec::encode(t);
+  for (size_t n = 0; n < bytes.size(); ++n)
+    BOOST_TEST(!codec::decode(std::string_view(bytes).substr(0, n), back));
+  BOOST_TEST(!codec::decode(bytes + "x", back));
+  auto other_format = bytes;
+  other_format[0] = char(codec::record_format + 1);
+  BOOST_TEST(!codec::decode(other_format, back));
+
+  account a{"@a", "s1", "instagram", false};
+  account a2;
+  BOOST_TEST(codec::decode(codec::encode(a), a2));
+  auto account_fields = [](const account& x) {
+    return std::tie(x.username, x.serial, x.platform, x.enabled);
+  };
+  BOOST_TEST((account_fields(a2) == account_fields(a)));
+
+  idempotency_record r{"key", "digest", {1, 300, 1ull << 40}, 1234};
+  idempotency_record r2;
+  BOOST_TEST(codec::decode(codec::encode(r), r2));
+  auto record_fields = [](const idempotency_record& x) {
+    return std::tie(x.key, x.fingerprint, x.task_ids, x.created_at);
+  };
+  BOOST_TEST((record_fields(r2) == record_fields(r)));
+}
+
+BOOST_FIXTURE_TEST_CASE(insert_and_get, fixture) {
+  BOOST_TEST(db->next_id() == 1u);
+  insert({make_task(1), make_task(2, "s2"), make_task(3, "s3")});
+  BOOST_TEST((must_get(2) == make_task(2, "s2")));
+  task t;
+  BOOST_TEST(to_string(db->get(4, t)) == "not_found");
+  BOOST_TEST(db->next_id() == 4u);
+  // Below next_id, or twice in one call: refused, nothing written.
+  BOOST_TEST(to_string(db->insert({make_task(2)})) == "io_error");
+  BOOST_TEST(to_string(db->insert({make_task(5), make_task(5)}))
+             == "io_error");
+  BOOST_TEST(to_string(db->get(5, t)) == "not_found");
+  BOOST_TEST(db->counts().total == 3u);
+}
+
+BOOST_FIXTURE_TEST_CASE(update_moves_index_entries_and_counters, fixture) {
+  insert({make_task(1), make_task(2)});
+  task moved = make_task(1, "s2", "follow", task_status::running, "ui");
+  BOOST_TEST(to_string(db->update({moved})) == "ok");
+  BOOST_TEST((must_get(1) == moved));
+  BOOST_TEST(ids(by_status(task_status::pending)) == std::vector<task_id>{2});
+  BOOST_TEST(ids(by_status(task_status::running)) == std::vector<task_id>{1});
+  BOOST_TEST(ids(by_serial("s1")) == std::vector<task_id>{2});
+  BOOST_TEST(ids(by_serial("s2")) == std::vector<task_id>{1});
+  auto c = db->counts();
+  BOOST_TEST(c.total == 2u);
+  BOOST_TEST(c.by_status[0] == 1u);
+  BOOST_TEST(c.by_status[1] == 1u);
+
+  // Twice in one call: the second change starts from the first.
+  auto done = moved;
+  done.status = task_status::completed;
+  BOOST_TEST(to_string(db->update({make_task(1), done})) == "ok");
+  BOOST_TEST(ids(by_status(task_status::pending)) == std::vector<task_id>{2});
+  BOOST_TEST(ids(by_status(task_status::completed))
+             == std::vector<task_id>{1});
+
+  // One missing id: nothing written.
+  BOOST_TEST(to_string(db->update({make_task(1), make_task(9)}))
+             == "not_found");
+  BOOST_TEST((must_get(1) == done));
+  BOOST_TEST(db->counts().by_status[2] == 1u);
+}
+
+BOOST_FIXTURE_TEST_CASE(erase_skips_missing_and_repeated_ids, fixture) {
+  insert({make_task(1), make_task(2), make_task(3, "s2")});
+  std::vector<task_id> erased;
+  BOOST_TEST(to_string(db->erase({3, 99, 3, 1}, erased)) == "ok");
+  BOOST_TEST(erased == (std::vector<task_id>{3, 1}));
+  task t;
+  BOOST_TEST(to_string(db->get(3, t)) == "not_found");
+  BOOST_TEST(ids({}) == std::vector<task_id>{2});
+  BOOST_TEST(ids(by_serial("s2")).empty());
+  BOOST_TEST(db->counts().total == 1u);
+  BOOST_TEST(to_string(db->erase({1, 3}, erased)) == "ok");
+  BOOST_TEST(erased.empty());
+}
+
+BOOST_FIXTURE_TEST_CASE(list_pages_newest_first_with_every_filter, fixture) {
+  std::map<task_id, task> model;
+  std::vector<task> batch;
+  for (task_id id = 1; id <= 40; ++id) {
+    auto t = make_task(id, serials[id % 3], scripts[id % 2 == 0],
+                       static_cast<task_status>(id % 4), sources[id % 5 == 0]);
+    model[id] = t;
+    batch.push_back(t);
+  }
+  insert(batch);
+  for (const auto& f : all_filters()) {
+    auto want = expected_ids(model, f);
+    uint64_t total = 0;
+    BOOST_TEST(ids(f, &total, 3) == want);
+    BOOST_TEST(total == want.size());
+  }
+  // Beyond the last page: empty, total still right.
+  task_page p;
+  BOOST_TEST(to_string(db->list(by_serial("s1"), 100, 20, p)) == "ok");
+  BOOST_TEST(p.tasks.empty());
+  BOOST_TEST(p.total == expected_ids(model, by_serial("s1")).size());
+  BOOST_TEST(to_string(db->list(by_serial("nobody"), 1, 20, p)) == "ok");
+  BOOST_TEST(p.tasks.empty());
+  BOOST_TEST(p.total == 0u);
+}
+
+BOOST_FIXTURE_TEST_CASE(counts_exact_after_many_mixed_ops, fixture) {
+  std::map<task_id, task> model;
+  std::mt19937 rng{12345}; // fixed: the same operations every run
+  auto pick = [&](size_t n) { return static_cast<size_t>(rng() % n); };
+  for (int round = 0; round < 300; ++round) {
+    auto op = pick(3);
+    if (op == 0 || model.empty()) {
+      std::vector<task> batch;
+      for (size_t n = 1 + pick(3); n > 0; --n) {
+        auto t = make_task(db->next_id() + batch.size(),
+                           serials[pick(serials.size())]);
+        batch.push_back(t);
+        model[t.id] = t;
+      }
+      insert(batch);
+    } else {
+      auto it = std::next(model.begin(), pick(model.size()));
+      if (op == 1) {
+        it->second.status = static_cast<task_status>(pick(status_count));
+        it->second.serial = serials[pick(serials.size())];
+        it->second.script_name = scripts[pick(scripts.size())];
+        it->second.source = sources[pick(sources.size())];
+        BOOST_REQUIRE(db->update({it->second}) == store_errc::ok);
+      } else {
+        std::vector<task_id> erased;
+        BOOST_REQUIRE(db->erase({it->first}, erased) == store_errc::ok);
+        model.erase(it);
+      }
+    }
+  }
+  check_counts(*db, model);
+  db = reopen();
+  check_counts(*db, model);
+  for (const auto& f : all_filters()) {
+    uint64_t total = 0;
+    BOOST_TEST(ids(f, &total) == expected_ids(model, f));
+    BOOST_TEST(total == expected_ids(model, f).size());
+  }
+}
+
+BOOST_FIXTURE_TEST_CASE(ids_are_never_reused, fixture) {
+  insert({make_task(1), make_task(2), make_task(3)});
+  std::vector<task_id> erased;
+  BOOST_REQUIRE(db->erase({3}, erased) == store_errc::ok);
+  BOOST_TEST(db->next_id() == 4u);
+  db = reopen();
+  BOOST_TEST(db->next_id() == 4u);
+  BOOST_TEST(to_string(db->insert({make_task(3)})) == "io_error");
+  insert({make_task(10)});
+  db = reopen();
+  BOOST_TEST(db->next_id() == 11u);
+}
+
+BOOST_FIXTURE_TEST_CASE(queue_seq_persists, fixture) {
+  BOOST_TEST(db->next_queue_seq() == 1u);
+  auto t = make_task(1);
+  t.queue_seq = 10;
+  insert({t});
+  BOOST_TEST(db->next_queue_seq() == 11u);
+  t.queue_seq = 20;
+  BOOST_REQUIRE(db->update({t}) == store_errc::ok);
+  db = reopen();
+  BOOST_TEST(db->next_queue_seq() == 21u);
+}
+
+BOOST_FIXTURE_TEST_CASE(for_each_with_status_walks_ascending, fixture) {
+  insert({make_task(1), make_task(2, "s1", "post", task_status::running),
+          make_task(3), make_task(4)});
+  std::vector<task_id> seen;
+  auto collect = [&](const task& t) {
+    seen.push_back(t.id);
+    return seen.size() < 2;
+  };
+  BOOST_TEST(to_string(db->for_each_with_status(task_status::pending, collect))
+             == "ok");
+  BOOST_TEST(seen == (std::vector<task_id>{1, 3}));
+}
+
+BOOST_FIXTURE_TEST_CASE(idempotency_record_round_trip, fixture) {
+  idempotency_record rec{"k-1", "digest", {1, 2}, 99};
+  BOOST_REQUIRE(db->insert({make_task(1), make_task(2)}, &rec)
+                == store_errc::ok);
+  db = reopen();
+  idempotency_record back;
+  BOOST_TEST(to_string(db->find_idempotency("k-1", back)) == "ok");
+  BOOST_TEST(back.fingerprint == "digest");
+  BOOST_TEST(back.task_ids == rec.task_ids);
+  BOOST_TEST(back.created_at == 99);
+  BOOST_TEST(to_string(db->find_idempotency("k-2", back)) == "not_found");
+}
+
+BOOST_FIXTURE_TEST_CASE(accounts_and_devices, fixture) {
+  BOOST_TEST(db->put_account({"@a", "s1", "tiktok", true}) == store_errc::ok);
+  BOOST_TEST(db->put_account({"a", "s2", "instagram", false})
+             == store_errc::ok);
+  BOOST_TEST(db->put_account({"@a", "s3", "tiktok", false})
+             == store_errc::ok);
+  for (const char* serial : {"s2", "s1", "s2"})
+    BOOST_TEST(db->add_device(serial) == store_errc::ok);
+  db = reopen();
+  account a;
+  BOOST_TEST(to_string(db->get_account("@a", a)) == "ok");
+  BOOST_TEST(a.serial == "s3");
+  BOOST_TEST(!a.enabled);
+  auto all = db->accounts();
+  BOOST_REQUIRE_EQUAL(all.size(), 2u);
+  BOOST_TEST(all[1].username == "a");
+  BOOST_TEST(all[1].platform == "instagram");
+  BOOST_TEST(db->devices() == (std::vector<std::string>{"s1", "s2"}));
+  BOOST_TEST(to_string(db->erase_account("@a")) == "ok");
+  BOOST_TEST(to_string(db->erase_account("@a")) == "not_found");
+  BOOST_TEST(to_string(db->get_account("@a", a)) == "not_found");
+  BOOST_TEST(db->accounts().size() == 1u);
+}
+
+BOOST_FIXTURE_TEST_CASE(other_schema_version_is_refused, fixture) {
+  insert({make_task(1)});
+  db.reset();
+  BOOST_REQUIRE(store::write_schema_version_for_test(dir.path, 2));
+  for (bool read_only : {false, true}) {
+    std::string error;
+    BOOST_TEST(!store::open({dir.path, false, read_only}, error));
+    BOOST_TEST(error.find("schema_mismatch") != std::string::npos, error);
+    BOOST_TEST(error.find("schema version 2") != std::string::npos, error);
+  }
+}
+
+BOOST_FIXTURE_TEST_CASE(read_only_sees_live_writer_and_refuses_writes,
+                        fixture) {
+  insert({make_task(1)});
+  auto reader = open(true);
+  task t;
+  BOOST_TEST(to_string(reader->get(1, t)) == "ok");
+  BOOST_TEST(reader->counts().total == 1u);
+
+  insert({make_task(2, "s2")});
+  reader = open(true);
+  BOOST_TEST(reader->counts().total == 2u);
+  BOOST_TEST(reader->next_id() == 3u);
+  uint64_t total = 0;
+  BOOST_TEST(list_ids(*reader, by_serial("s2"), &total)
+             == std::vector<task_id>{2});
+  BOOST_TEST(total == 1u);
+
+  std::vector<task_id> erased;
+  for (auto e : {reader->insert({make_task(3)}), reader->update({t}),
+                 reader->erase({1}, erased), reader->add_device("s9"),
+                 reader->put_account({"@a", "s1"}),
+                 reader->erase_account("@a")})
+    BOOST_TEST(to_string(e) == "read_only");
+  BOOST_TEST(reader->counts().total == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(read_only_open_of_a_missing_directory_fails) {
+  temp_dir dir;
+  std::string error;
+  auto missing = dir.path + "/none";
+  BOOST_TEST(!store::open({missing, false, true}, error));
+  BOOST_TEST(!error.empty());
+  BOOST_TEST(!std::filesystem::exists(missing));
+}

@@ -1,0 +1,237 @@
+// tmx-server: the coordinator. Reads its options, opens the store, starts
+// the actors and the HTTP API, and shuts all of it down in order on SIGINT
+// or SIGTERM.
+#include "actors/root.hpp"
+#include "actors/timeouts.hpp"
+#include "http/server.hpp"
+
+#include <caf/all.hpp>
+#include <caf/io/all.hpp>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <csignal>
+#include <cstdlib>
+#include <iostream>
+
+namespace {
+
+using namespace tmx;
+
+struct server_config : caf::actor_system_config {
+  server_config() {
+    add_message_types<caf::id_block::tmx>();
+    opt_group{custom_options_, "http"}
+      .add<std::string>("address", "bind address (default 127.0.0.1)")
+      .add<int64_t>("port", "HTTP port (default 50809)")
+      .add<int64_t>("threads", "HTTP I/O threads (default 2)");
+    opt_group{custom_options_, "storage"}
+      .add<std::string>("path", "data directory (default ./data)")
+      .add<bool>("sync", "fsync every write (default false)");
+    opt_group{custom_options_, "license"}
+      .add<std::string>("plan", "Starter, Pro, Team or Business (default Pro)")
+      .add<int64_t>("device-limit", "devices running at once, 0 = no cap");
+    opt_group{custom_options_, "sim"}
+      .add<int64_t>("devices", "simulated devices (default 8, 0 = none)")
+      .add<caf::timespan>("task-duration", "simulated run time (default 2s)")
+      .add<double>("failure-rate", "share of simulated runs that fail, 0-1");
+  }
+};
+
+/// Reads the options and checks each one's type and range; a key given with
+/// a wrong value stops the server with a message naming it.
+class option_reader {
+public:
+  explicit option_reader(const caf::settings& content) : content_(content) {
+  }
+
+  const std::string& error() const {
+    return error_;
+  }
+
+  void text(const char* key, std::string& out) {
+    if (auto v = find(key)) {
+      if (auto s = caf::get_if<std::string>(v))
+        out = *s;
+      else
+        fail(key, "must be a string");
+    }
+  }
+
+  void integer(const char* key, int64_t lo, int64_t hi, int64_t& out) {
+    if (auto v = find(key)) {
+      auto i = caf::get_if<int64_t>(v);
+      if (!i || *i < lo || *i > hi)
+        fail(key, "must be an integer " + std::to_string(lo) + "-"
+                    + std::to_string(hi));
+      else
+        out = *i;
+    }
+  }
+
+  void flag(const char* key, bool& out) {
+    if (auto v = find(key)) {
+      if (auto b = caf::get_if<bool>(v))
+        out = *b;
+      else
+        fail(key, "must be true or false");
+    }
+  }
+
+  void fraction(const char* key, double& out) {
+    if (auto v = find(key)) {
+      std::optional<double> d;
+      if (auto x = caf::get_if<double>(v))
+        d = *x;
+      else if (auto i = caf::get_if<int64_t>(v))
+        d = static_cast<double>(*i);
+      if (!d || *d < 0 || *d > 1)
+        fail(key, "must be a number 0-1");
+      else
+        out = *d;
+    }
+  }
+
+  void duration(const char* key, caf::timespan& out) {
+    if (auto v = find(key)) {
+      auto t = caf::get_if<caf::timespan>(v);
+      if (!t || t->count() < 0)
+        fail(key, "must be a duration such as 300ms, 2s or 60s");
+      else
+        out = *t;
+    }
+  }
+
+private:
+  const caf::config_value* find(const char* key) {
+    return caf::get_if(&content_, key);
+  }
+
+  void fail(const char* key, const std::string& rule) {
+    if (error_.empty())
+      error_ = std::string("option ") + key + " " + rule;
+  }
+
+  const caf::settings& content_;
+  std::string error_;
+};
+
+struct server_options {
+  http_options http;
+  std::string storage_path = "./data";
+  bool storage_sync = false;
+  sim_options sim;
+};
+
+bool read_options(const caf::settings& content, server_options& out,
+                  std::string& error) {
+  option_reader r(content);
+  int64_t port = out.http.port;
+  int64_t threads = static_cast<int64_t>(out.http.threads);
+  int64_t devices = out.sim.devices;
+  r.text("http.address", out.http.address);
+  r.integer("http.port", 1, 65535, port);
+  r.integer("http.threads", 1, 64, threads);
+  r.text("storage.path", out.storage_path);
+  r.flag("storage.sync", out.storage_sync);
+  r.text("license.plan", out.http.license.plan);
+  r.integer("license.device-limit", 0, 1000000, out.http.license.device_limit);
+  r.integer("sim.devices", 0, 9999, devices);
+  r.duration("sim.task-duration", out.sim.task_duration);
+  r.fraction("sim.failure-rate", out.sim.failure_rate);
+  error = r.error();
+  auto& plan = out.http.license.plan;
+  if (error.empty() && plan != "Starter" && plan != "Pro" && plan != "Team"
+      && plan != "Business")
+    error = "option license.plan must be one of Starter, Pro, Team, Business";
+  out.http.port = static_cast<uint16_t>(port);
+  out.http.threads = static_cast<size_t>(threads);
+  out.sim.devices = static_cast<int>(devices);
+  return error.empty();
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  // Signals are taken by sigwait below, never by a handler mid-write.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  server_config cfg;
+  if (auto err = cfg.parse(argc, argv)) {
+    std::cerr << "tmx-server: " << cfg.render(err) << '\n';
+    return EXIT_FAILURE;
+  }
+  if (cfg.cli_helptext_printed)
+    return EXIT_SUCCESS;
+  server_options opts;
+  std::string error;
+  if (!read_options(cfg.content, opts, error)) {
+    std::cerr << "tmx-server: " << error << '\n';
+    return EXIT_FAILURE;
+  }
+  store::options store_opts;
+  store_opts.path = opts.storage_path;
+  store_opts.sync = opts.storage_sync;
+  std::shared_ptr<store> db = store::open(store_opts, error);
+  if (!db) {
+    std::cerr << "tmx-server: cannot open the store: " << error << '\n';
+    return EXIT_FAILURE;
+  }
+
+  caf::actor_system sys{cfg};
+  std::atomic<bool> root_down{false};
+  auto supervisor = sys.spawn(root, std::move(db), opts.sim);
+  supervisor->attach_functor([&root_down] { root_down = true; });
+  server_handles handles;
+  bool ready = false;
+  caf::scoped_actor self{sys};
+  self->request(supervisor, request_timeout, get_atom::value)
+    .receive(
+      [&](task_manager_actor& manager, store_actor& db) {
+        handles = {std::move(manager), std::move(db)};
+        ready = true;
+      },
+      [&](caf::error& err) {
+        std::cerr << "tmx-server: start-up failed: " << sys.render(err)
+                  << '\n';
+      });
+  if (!ready)
+    return EXIT_FAILURE;
+
+  http_server http{sys, handles, opts.http};
+  try {
+    http.start();
+  } catch (const std::exception& e) {
+    std::cerr << "tmx-server: cannot serve HTTP on " << opts.http.address
+              << ':' << opts.http.port << ": " << e.what() << '\n';
+    self->send_exit(supervisor, caf::exit_reason::user_shutdown);
+    return EXIT_FAILURE;
+  }
+  spdlog::info("tmx-server listening on http://{}:{} (plan {}, data {})",
+               opts.http.address, opts.http.port, opts.http.license.plan,
+               opts.storage_path);
+
+  // Wait for a signal, or for the supervisor to give up.
+  timespec poll{0, 200 * 1000 * 1000};
+  while (!root_down) {
+    int sig = sigtimedwait(&signals, nullptr, &poll);
+    if (sig == SIGINT || sig == SIGTERM) {
+      spdlog::info("signal {}: shutting down", sig);
+      break;
+    }
+  }
+  http.stop();
+  bool clean = !root_down;
+  if (clean)
+    self->request(supervisor, request_timeout, shutdown_atom::value)
+      .receive([](ok_atom) {},
+               [&](caf::error& err) {
+                 spdlog::error("shutdown: {}", sys.render(err));
+                 clean = false;
+               });
+  return clean ? EXIT_SUCCESS : EXIT_FAILURE;
+}
