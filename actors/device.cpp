@@ -25,15 +25,23 @@ void try_start(device_ptr self) {
                 st.node)
     .then(
       [=](task& t) {
-        self->state.starting = false;
-        // Cancelled, or the host went away, while the manager wrote the
-        // start: the manager has already settled the task.
-        if (self->state.running != id || !self->state.online) {
+        auto& st = self->state;
+        st.starting = false;
+        // Cancelled while the manager wrote the start: already settled.
+        if (st.running != id) {
           try_start(self);
           return;
         }
-        self->send(self->state.host, run_atom::value,
-                   run_order{std::move(t), self->state.serial});
+        // The host went away meanwhile: the task is stored running and
+        // only this device knows that it never reached a host.
+        if (!st.online) {
+          st.running = 0;
+          self->send(st.manager, done_atom::value,
+                     run_result{id, false, "device host lost"});
+          return;
+        }
+        self->send(st.host, run_atom::value,
+                   run_order{std::move(t), st.serial});
       },
       [=](caf::error&) {
         // Not startable (stopped or deleted meanwhile): take the next one.
@@ -62,9 +70,11 @@ device_actor::behavior_type device(device_ptr self, std::string serial,
       return;
     spdlog::warn("device {}: host on node '{}' lost", st.serial, st.node);
     st.online = false;
-    if (st.running != 0 && !st.starting)
-      self->send(st.manager, done_atom::value,
-                 run_result{st.running, false, "device host lost"});
+    // A start still being written is settled when its reply arrives.
+    if (st.running == 0 || st.starting)
+      return;
+    self->send(st.manager, done_atom::value,
+               run_result{st.running, false, "device host lost"});
     st.running = 0;
   });
   return {

@@ -13,6 +13,7 @@
 #include <csignal>
 #include <cstdlib>
 #include <iostream>
+#include <string_view>
 
 namespace {
 
@@ -169,6 +170,24 @@ int main(int argc, char** argv) {
     return EXIT_SUCCESS;
   server_options opts;
   std::string error;
+  // CAF drops a wrongly typed key of the config file without a word; the
+  // file is read once more as it is written so that such a key stops us.
+  bool file_given = false;
+  for (int i = 1; i < argc; ++i)
+    file_given |= std::string_view(argv[i]).rfind("--config-file=", 0) == 0;
+  if (auto raw = caf::actor_system_config::parse_config_file(
+        cfg.config_file_path.c_str())) {
+    server_options from_file;
+    if (!read_options(*raw, from_file, error)) {
+      std::cerr << "tmx-server: " << cfg.config_file_path << ": " << error
+                << '\n';
+      return EXIT_FAILURE;
+    }
+  } else if (file_given) {
+    std::cerr << "tmx-server: cannot read " << cfg.config_file_path << ": "
+              << cfg.render(raw.error()) << '\n';
+    return EXIT_FAILURE;
+  }
   if (!read_options(cfg.content, opts, error)) {
     std::cerr << "tmx-server: " << error << '\n';
     return EXIT_FAILURE;

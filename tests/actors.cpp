@@ -1,0 +1,415 @@
+// Deterministic tests of the task manager and its device actors on a real
+// store: task lifecycle, device queues, lost hosts, schedules, restarts.
+#define BOOST_TEST_MODULE actors
+#include "tests/actor_fixture.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <memory>
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace tmx {
+
+// Lets Boost.Test print a failed comparison of error codes.
+std::ostream& operator<<(std::ostream& out, ec e) {
+  return out << api_code(e);
+}
+
+} // namespace tmx
+
+using namespace tmx;
+using namespace tmx::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+/// What a recording host was told, in arrival order.
+struct host_log {
+  struct order {
+    run_order what;
+    device_actor device; // the sender, which takes the run's result
+  };
+  std::vector<order> orders;
+  std::vector<task_id> cancels;
+
+  std::vector<task_id> ordered_ids() const {
+    std::vector<task_id> out;
+    for (auto& o : orders)
+      out.push_back(o.what.t.id);
+    return out;
+  }
+};
+
+/// A device host that runs nothing: it records what it is told and the test
+/// plays its runners.
+device_host_actor::behavior_type
+recording_host(device_host_actor::pointer self,
+               std::shared_ptr<host_log> log) {
+  return {
+    [=](run_atom, run_order& o) {
+      auto sender = caf::actor_cast<device_actor>(self->current_sender());
+      log->orders.push_back({std::move(o), std::move(sender)});
+    },
+    [=](cancel_atom, task_id id) { log->cancels.push_back(id); },
+  };
+}
+
+/// A device host that must never hear from its devices.
+device_host_actor::behavior_type forbidden_host(device_host_actor::pointer) {
+  return {
+    [](run_atom, const run_order& o) {
+      BOOST_ERROR("the host got a run order for task " << o.t.id);
+    },
+    [](cancel_atom, task_id id) {
+      BOOST_ERROR("the host got a cancel for task " << id);
+    },
+  };
+}
+
+struct mock_host {
+  device_host_actor hdl;
+  std::shared_ptr<host_log> log;
+};
+
+/// One run of "post" on `serial`, due now unless `start_at` says later.
+create_command command_for(const std::string& serial, millis start_at = 0) {
+  create_command cmd;
+  cmd.req.serials = {serial};
+  cmd.req.script_name = "post";
+  cmd.req.start_at = start_at;
+  cmd.req.configs = {"{}"};
+  return cmd;
+}
+
+std::string status_of(const task& t) {
+  return std::string(status_text(t.status));
+}
+
+/// Two devices the store knows from an earlier run, both offline until a
+/// host registers them. The manager starts when a test says so.
+struct farm : actor_fixture {
+  farm() {
+    for (auto serial : {"dev-1", "dev-2"})
+      BOOST_REQUIRE(db->add_device(serial) == store_errc::ok);
+  }
+
+  std::vector<task_id> create(const create_command& cmd) {
+    return unbox(request<std::vector<task_id>>(manager, create_atom::value,
+                                               cmd));
+  }
+
+  std::vector<task_id> create_tasks(const std::string& serial, size_t n) {
+    std::vector<task_id> ids;
+    while (ids.size() < n)
+      ids.push_back(create(command_for(serial)).at(0));
+    return ids;
+  }
+
+  void register_host(const std::string& node, const device_host_actor& host,
+                     const std::string& serial) {
+    std::vector<device_desc> devs{{serial, {}}};
+    unbox(request<ok_atom>(manager, register_atom::value, node, host, devs));
+  }
+
+  mock_host attach(const std::string& node, const std::string& serial) {
+    auto log = std::make_shared<host_log>();
+    auto hdl = spawn(recording_host, log);
+    register_host(node, hdl, serial);
+    return {hdl, log};
+  }
+
+  /// Plays the runner of `id`: its device gets the result.
+  void finish(const mock_host& host, task_id id, bool ok,
+              std::string remark = "") {
+    auto& orders = host.log->orders;
+    auto i = std::find_if(orders.rbegin(), orders.rend(),
+                          [=](auto& o) { return o.what.t.id == id; });
+    BOOST_REQUIRE_MESSAGE(i != orders.rend(), "task " << id << " never ran");
+    caf::anon_send(i->device, done_atom::value,
+                   run_result{id, ok, std::move(remark)});
+    run();
+  }
+
+  /// Completes the runs one by one as the host gets them, checking that
+  /// the device never runs two at once; the ids in the order they ran.
+  std::vector<task_id> drain(const mock_host& host,
+                             const std::string& serial) {
+    auto& orders = host.log->orders;
+    for (size_t done = 0; done < orders.size(); ++done) {
+      BOOST_CHECK_EQUAL(orders.size(), done + 1);
+      auto id = orders[done].what.t.id;
+      BOOST_CHECK_EQUAL(device(serial).running_task_id, id);
+      finish(host, id, true);
+    }
+    return host.log->ordered_ids();
+  }
+
+  /// A stop or delete took `gone` off the host and the device went on with
+  /// `next`.
+  void check_moved_on(const mock_host& host, task_id gone, task_id next) {
+    BOOST_TEST(host.log->cancels == std::vector<task_id>{gone});
+    BOOST_TEST(host.log->ordered_ids() == (std::vector<task_id>{gone, next}));
+    BOOST_CHECK_EQUAL(status_of(stored(next)), "running");
+    BOOST_CHECK_EQUAL(device("dev-1").running_task_id, next);
+  }
+
+  device_info device(const std::string& serial) {
+    auto all = unbox(request<std::vector<device_info>>(manager,
+                                                       device_atom::value));
+    auto i = std::find_if(all.begin(), all.end(),
+                          [&](auto& d) { return d.serial == serial; });
+    BOOST_REQUIRE_MESSAGE(i != all.end(), "no device " << serial);
+    return *i;
+  }
+};
+
+struct live_farm : farm {
+  live_farm() {
+    start_manager();
+  }
+};
+
+} // namespace
+
+BOOST_FIXTURE_TEST_SUITE(actors, live_farm)
+
+BOOST_AUTO_TEST_CASE(created_task_runs_once_its_host_registers) {
+  auto id = create(command_for("dev-1")).at(0);
+  auto t = stored(id);
+  BOOST_CHECK_EQUAL(status_of(t), "pending");
+  BOOST_CHECK_EQUAL(t.created_at, start_time);
+  BOOST_CHECK_EQUAL(device("dev-1").state, "offline");
+  advance(5s);
+  auto host = attach("node-a", "dev-1");
+  t = stored(id);
+  BOOST_CHECK_EQUAL(status_of(t), "running");
+  BOOST_CHECK_EQUAL(t.started_at, start_time + 5'000);
+  BOOST_CHECK_EQUAL(t.node, "node-a");
+  BOOST_REQUIRE_EQUAL(host.log->orders.size(), 1u);
+  BOOST_CHECK_EQUAL(host.log->orders[0].what.t.id, id);
+  BOOST_CHECK_EQUAL(host.log->orders[0].what.serial, "dev-1");
+  BOOST_CHECK_EQUAL(device("dev-1").state, "busy");
+  advance(30s);
+  finish(host, id, true);
+  t = stored(id);
+  BOOST_CHECK_EQUAL(status_of(t), "completed");
+  BOOST_CHECK_EQUAL(t.finished_at, start_time + 35'000);
+  BOOST_CHECK_EQUAL(t.remark, "");
+  BOOST_CHECK_EQUAL(device("dev-1").state, "online");
+}
+
+BOOST_AUTO_TEST_CASE(failed_run_keeps_its_remark) {
+  auto host = attach("node-a", "dev-1");
+  auto id = create(command_for("dev-1")).at(0);
+  advance(2s);
+  finish(host, id, false, "login required");
+  auto t = stored(id);
+  BOOST_CHECK_EQUAL(status_of(t), "failed");
+  BOOST_CHECK_EQUAL(t.remark, "login required");
+  BOOST_CHECK_EQUAL(t.finished_at, start_time + 2'000);
+}
+
+BOOST_AUTO_TEST_CASE(device_runs_one_task_at_a_time_in_fifo_order) {
+  auto host = attach("node-a", "dev-1");
+  auto ids = create_tasks("dev-1", 3);
+  BOOST_CHECK_EQUAL(device("dev-1").queued, 2u);
+  BOOST_CHECK_EQUAL(status_of(stored(ids[2])), "pending");
+  BOOST_TEST(drain(host, "dev-1") == ids);
+  for (auto id : ids)
+    BOOST_CHECK_EQUAL(status_of(stored(id)), "completed");
+  BOOST_CHECK_EQUAL(device("dev-1").state, "online");
+}
+
+BOOST_AUTO_TEST_CASE(stopping_the_running_task_cancels_it_and_starts_next) {
+  auto host = attach("node-a", "dev-1");
+  auto ids = create_tasks("dev-1", 2);
+  advance(1s);
+  auto reply = unbox(request<task>(manager, stop_atom::value, ids[0]));
+  BOOST_CHECK_EQUAL(status_of(reply), "failed");
+  BOOST_CHECK_EQUAL(reply.remark, "stopped by user");
+  auto t = stored(ids[0]);
+  BOOST_CHECK_EQUAL(status_of(t), "failed");
+  BOOST_CHECK_EQUAL(t.remark, "stopped by user");
+  BOOST_CHECK_EQUAL(t.finished_at, start_time + 1'000);
+  check_moved_on(host, ids[0], ids[1]);
+  // A result already on its way when the stop came changes nothing.
+  finish(host, ids[0], true);
+  BOOST_CHECK_EQUAL(stored(ids[0]).remark, "stopped by user");
+  BOOST_CHECK_EQUAL(device("dev-1").running_task_id, ids[1]);
+}
+
+BOOST_AUTO_TEST_CASE(stopped_pending_task_never_reaches_the_host) {
+  auto id = create(command_for("dev-1")).at(0);
+  auto reply = unbox(request<task>(manager, stop_atom::value, id));
+  BOOST_CHECK_EQUAL(status_of(reply), "failed");
+  BOOST_CHECK_EQUAL(status_of(stored(id)), "failed");
+  BOOST_CHECK_EQUAL(stored(id).remark, "stopped by user");
+  register_host("node-a", spawn(forbidden_host), "dev-1");
+  auto dev = device("dev-1");
+  BOOST_CHECK_EQUAL(dev.state, "online");
+  BOOST_CHECK_EQUAL(dev.queued, 0u);
+}
+
+BOOST_AUTO_TEST_CASE(deleting_the_running_task_cancels_it_and_frees_device) {
+  auto host = attach("node-a", "dev-1");
+  auto ids = create_tasks("dev-1", 2);
+  auto erased = unbox(request<std::vector<task_id>>(
+    manager, erase_atom::value, std::vector<task_id>{ids[0]}));
+  BOOST_TEST(erased == std::vector<task_id>{ids[0]});
+  BOOST_CHECK(!exists(ids[0]));
+  check_moved_on(host, ids[0], ids[1]);
+}
+
+BOOST_AUTO_TEST_CASE(retried_failed_task_runs_again) {
+  auto host = attach("node-a", "dev-1");
+  auto id = create(command_for("dev-1")).at(0);
+  finish(host, id, false, "captcha");
+  auto reply = unbox(request<task>(manager, retry_atom::value, id));
+  BOOST_CHECK_EQUAL(status_of(reply), "pending");
+  BOOST_CHECK_EQUAL(reply.retry_count, 1u);
+  BOOST_CHECK_EQUAL(reply.remark, "");
+  BOOST_TEST(host.log->ordered_ids() == (std::vector<task_id>{id, id}));
+  auto t = stored(id);
+  BOOST_CHECK_EQUAL(status_of(t), "running");
+  BOOST_CHECK_EQUAL(t.retry_count, 1u);
+  BOOST_CHECK_EQUAL(t.remark, "");
+  finish(host, id, true);
+  BOOST_CHECK_EQUAL(status_of(stored(id)), "completed");
+}
+
+BOOST_AUTO_TEST_CASE(only_a_failed_task_can_be_retried) {
+  auto host = attach("node-a", "dev-1");
+  auto id = create(command_for("dev-1")).at(0);
+  auto running = request<task>(manager, retry_atom::value, id);
+  BOOST_CHECK_EQUAL(error_of(running).code, ec::conflict);
+  finish(host, id, true);
+  auto completed = request<task>(manager, retry_atom::value, id);
+  BOOST_CHECK_EQUAL(error_of(completed).code, ec::conflict);
+  BOOST_CHECK_EQUAL(status_of(stored(id)), "completed");
+  BOOST_CHECK_EQUAL(stored(id).retry_count, 0u);
+  auto unknown = request<task>(manager, retry_atom::value, task_id{999});
+  BOOST_CHECK_EQUAL(error_of(unknown).code, ec::not_found);
+}
+
+BOOST_AUTO_TEST_CASE(lost_host_fails_running_task_and_keeps_the_queue) {
+  auto host = attach("node-a", "dev-1");
+  auto ids = create_tasks("dev-1", 3);
+  advance(3s);
+  caf::anon_send_exit(host.hdl, caf::exit_reason::kill);
+  run();
+  auto t = stored(ids[0]);
+  BOOST_CHECK_EQUAL(status_of(t), "failed");
+  BOOST_CHECK_EQUAL(t.remark, "device host lost");
+  BOOST_CHECK_EQUAL(t.finished_at, start_time + 3'000);
+  auto dev = device("dev-1");
+  BOOST_CHECK_EQUAL(dev.state, "offline");
+  BOOST_CHECK_EQUAL(dev.running_task_id, 0u);
+  BOOST_CHECK_EQUAL(dev.queued, 2u);
+  BOOST_CHECK_EQUAL(status_of(stored(ids[1])), "pending");
+  BOOST_CHECK_EQUAL(status_of(stored(ids[2])), "pending");
+  auto next = attach("node-b", "dev-1");
+  BOOST_CHECK_EQUAL(stored(ids[1]).node, "node-b");
+  BOOST_TEST(drain(next, "dev-1") == (std::vector<task_id>{ids[1], ids[2]}));
+  BOOST_CHECK_EQUAL(host.log->orders.size(), 1u);
+}
+
+BOOST_AUTO_TEST_CASE(host_lost_while_the_start_is_written_fails_the_task) {
+  auto host = attach("node-a", "dev-1");
+  auto reply = post<std::vector<task_id>>(manager, create_atom::value,
+                                          command_for("dev-1"));
+  // Halt once the store holds the start, before the device hears back from
+  // the manager, and let the host die in exactly this window.
+  auto running = static_cast<size_t>(task_status::running);
+  BOOST_REQUIRE(run_until([&] { return db->counts().by_status[running]; }));
+  caf::anon_send_exit(host.hdl, caf::exit_reason::kill);
+  BOOST_REQUIRE(sched.prioritize(host.hdl));
+  sched.run_once();
+  run();
+  BOOST_REQUIRE(reply->has_value());
+  auto id = unbox(std::move(**reply)).at(0);
+  auto t = stored(id);
+  BOOST_CHECK_EQUAL(status_of(t), "failed");
+  BOOST_CHECK_EQUAL(t.remark, "device host lost");
+  BOOST_CHECK_EQUAL(device("dev-1").state, "offline");
+}
+
+BOOST_AUTO_TEST_CASE(scheduled_tasks_wait_for_their_time) {
+  auto host = attach("node-a", "dev-1");
+  auto later = create(command_for("dev-1", now() + 120'000)).at(0);
+  auto sooner = create(command_for("dev-1", now() + 60'000)).at(0);
+  BOOST_CHECK_EQUAL(stored(sooner).scheduled_at, start_time + 60'000);
+  BOOST_CHECK_EQUAL(device("dev-1").queued, 0u);
+  advance(59s);
+  BOOST_CHECK(host.log->orders.empty());
+  BOOST_CHECK_EQUAL(status_of(stored(sooner)), "pending");
+  advance(1s);
+  BOOST_TEST(host.log->ordered_ids() == std::vector<task_id>{sooner});
+  BOOST_CHECK_EQUAL(stored(sooner).started_at, start_time + 60'000);
+  finish(host, sooner, true);
+  advance(59s);
+  BOOST_CHECK_EQUAL(host.log->orders.size(), 1u);
+  advance(1s);
+  BOOST_TEST(host.log->ordered_ids() == (std::vector<task_id>{sooner, later}));
+  BOOST_CHECK_EQUAL(stored(later).started_at, start_time + 120'000);
+}
+
+BOOST_AUTO_TEST_CASE(idempotency_key_returns_the_first_reply) {
+  auto cmd = command_for("dev-1");
+  cmd.idempotency_key = "key-1";
+  cmd.fingerprint = "body-1";
+  auto first = create(cmd);
+  BOOST_TEST(create(cmd) == first);
+  BOOST_CHECK_EQUAL(db->counts().total, first.size());
+  cmd.fingerprint = "body-2";
+  auto clash = request<std::vector<task_id>>(manager, create_atom::value, cmd);
+  BOOST_CHECK_EQUAL(error_of(clash).code, ec::conflict);
+  BOOST_CHECK_EQUAL(db->counts().total, first.size());
+  // Past its window the key protects nothing: the same body creates anew.
+  advance(std::chrono::milliseconds(idempotency_window));
+  cmd.fingerprint = "body-1";
+  auto fresh = create(cmd);
+  BOOST_CHECK(fresh != first);
+  BOOST_CHECK_EQUAL(db->counts().total, first.size() + fresh.size());
+}
+
+BOOST_FIXTURE_TEST_CASE(recovery_fails_running_tasks_and_requeues_pending,
+                        farm) {
+  // What a process that ended abruptly left behind: one running task and
+  // pending ones whose queue order differs from their id order.
+  std::vector<task> left;
+  for (uint64_t seq : {0, 7, 5, 6}) {
+    task t;
+    t.id = left.size() + 1;
+    t.serial = "dev-1";
+    t.script_name = "post";
+    t.script_config = "{}";
+    t.status = seq == 0 ? task_status::running : task_status::pending;
+    t.node = seq == 0 ? "node-a" : "";
+    t.queue_seq = seq == 0 ? 4 : seq;
+    t.created_at = start_time;
+    left.push_back(std::move(t));
+  }
+  BOOST_REQUIRE(db->insert(left) == store_errc::ok);
+  task_manager_init init;
+  std::string error;
+  BOOST_REQUIRE_MESSAGE(recover(*db, init, error), error);
+  std::vector<task_id> pending;
+  for (auto& t : init.pending)
+    pending.push_back(t.id);
+  BOOST_TEST(pending == (std::vector<task_id>{3, 4, 2}));
+  BOOST_CHECK_EQUAL(init.next_id, 5u);
+  BOOST_CHECK_EQUAL(init.next_queue_seq, 8u);
+  auto t = stored(1);
+  BOOST_CHECK_EQUAL(status_of(t), "failed");
+  BOOST_CHECK_EQUAL(t.remark, "interrupted by server restart");
+  BOOST_CHECK_NE(t.finished_at, 0);
+  // The manager built from the store rebuilds the queue in that order.
+  start_manager();
+  auto host = attach("node-a", "dev-1");
+  BOOST_TEST(drain(host, "dev-1") == pending);
+  BOOST_CHECK_EQUAL(status_of(stored(1)), "failed");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
