@@ -27,7 +27,8 @@ bool operator==(const task& a, const task& b) {
          && a.created_at == b.created_at && a.started_at == b.started_at
          && a.finished_at == b.finished_at && a.retry_count == b.retry_count
          && a.remark == b.remark && a.node == b.node
-         && a.queue_seq == b.queue_seq;
+         && a.queue_seq == b.queue_seq
+         && a.auto_retry_count == b.auto_retry_count;
 }
 
 } // namespace tmx

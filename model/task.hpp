@@ -46,6 +46,8 @@ struct task {
   /// Position in the device queue: assigned each time the task becomes
   /// pending, so a restart rebuilds every queue in its original order.
   uint64_t queue_seq = 0;
+  /// How many of retry_count were automatic (the rest were asked for).
+  uint32_t auto_retry_count = 0;
 
   bool active() const {
     return status == task_status::pending || status == task_status::running;

@@ -1,4 +1,5 @@
-// Binary records of tasks, accounts and idempotency keys (see codec.hpp).
+// Binary records of tasks, accounts, idempotency keys and task logs (see
+// codec.hpp).
 #include "storage/codec.hpp"
 
 namespace tmx::codec {
@@ -7,7 +8,9 @@ namespace {
 
 class record_writer {
 public:
-  record_writer() { out_.push_back(static_cast<char>(record_format)); }
+  explicit record_writer(uint8_t format) {
+    out_.push_back(static_cast<char>(format));
+  }
 
   record_writer& u64(uint64_t v) {
     for (; v >= 0x80; v >>= 7)
@@ -42,10 +45,12 @@ private:
 // Every read fails once the input is short; callers check ok() at the end.
 class record_reader {
 public:
-  explicit record_reader(std::string_view in) : in_(in) {
-    uint8_t format = 0;
-    ok_ = byte(format) && format == record_format;
+  /// Accepts the formats 1 to `newest`; format() says which one it is.
+  record_reader(std::string_view in, uint8_t newest) : in_(in) {
+    ok_ = byte(format_) && format_ >= 1 && format_ <= newest;
   }
+
+  uint8_t format() const { return format_; }
 
   bool u64(uint64_t& v) {
     v = 0;
@@ -93,28 +98,37 @@ public:
     return true;
   }
 
+  /// The number of items of a list. Each takes at least one byte: a count
+  /// beyond the input is corrupt, and must not drive a huge allocation.
+  bool count(uint64_t& n) {
+    if (!u64(n) || n > in_.size())
+      return ok_ = false;
+    return true;
+  }
+
   /// Everything read and nothing left over.
   bool done() const { return ok_ && in_.empty(); }
 
 private:
   std::string_view in_;
+  uint8_t format_ = 0;
   bool ok_ = true;
 };
 
 } // namespace
 
 std::string encode(const task& t) {
-  record_writer w;
+  record_writer w{task_format};
   w.u64(t.id).str(t.serial).str(t.username).str(t.script_name);
   w.str(t.script_config).byte(static_cast<uint8_t>(t.status)).str(t.source);
   w.i64(t.scheduled_at).i64(t.created_at).i64(t.started_at);
   w.i64(t.finished_at).u64(t.retry_count).str(t.remark).str(t.node);
-  w.u64(t.queue_seq);
+  w.u64(t.queue_seq).u64(t.auto_retry_count);
   return w.take();
 }
 
 bool decode(std::string_view in, task& out) {
-  record_reader r{in};
+  record_reader r{in, task_format};
   uint8_t status = 0;
   if (!(r.u64(out.id) && r.str(out.serial) && r.str(out.username)
         && r.str(out.script_name) && r.str(out.script_config)
@@ -123,18 +137,21 @@ bool decode(std::string_view in, task& out) {
         && r.i64(out.finished_at) && r.u32(out.retry_count)
         && r.str(out.remark) && r.str(out.node) && r.u64(out.queue_seq)))
     return false;
+  out.auto_retry_count = 0; // format 1 has none
+  if (r.format() >= 2 && !r.u32(out.auto_retry_count))
+    return false;
   out.status = static_cast<task_status>(status);
   return r.done() && status < status_count;
 }
 
 std::string encode(const account& a) {
-  record_writer w;
+  record_writer w{account_format};
   w.str(a.username).str(a.serial).str(a.platform).byte(a.enabled ? 1 : 0);
   return w.take();
 }
 
 bool decode(std::string_view in, account& out) {
-  record_reader r{in};
+  record_reader r{in, account_format};
   uint8_t enabled = 0;
   if (!(r.str(out.username) && r.str(out.serial) && r.str(out.platform)
         && r.byte(enabled)))
@@ -144,7 +161,7 @@ bool decode(std::string_view in, account& out) {
 }
 
 std::string encode(const idempotency_record& rec) {
-  record_writer w;
+  record_writer w{idempotency_format};
   w.str(rec.key).str(rec.fingerprint).u64(rec.task_ids.size());
   for (task_id id : rec.task_ids)
     w.u64(id);
@@ -153,18 +170,35 @@ std::string encode(const idempotency_record& rec) {
 }
 
 bool decode(std::string_view in, idempotency_record& out) {
-  record_reader r{in};
+  record_reader r{in, idempotency_format};
   uint64_t n = 0;
-  // Each id takes at least one byte: a count beyond the input is corrupt,
-  // and must not drive a huge allocation.
-  if (!(r.str(out.key) && r.str(out.fingerprint) && r.u64(n))
-      || n > in.size())
+  if (!(r.str(out.key) && r.str(out.fingerprint) && r.count(n)))
     return false;
   out.task_ids.assign(n, 0);
   for (task_id& id : out.task_ids)
     if (!r.u64(id))
       return false;
   return r.i64(out.created_at) && r.done();
+}
+
+std::string encode(const std::vector<log_line>& lines) {
+  record_writer w{log_format};
+  w.u64(lines.size());
+  for (const log_line& line : lines)
+    w.i64(line.at).str(line.text);
+  return w.take();
+}
+
+bool decode(std::string_view in, std::vector<log_line>& out) {
+  record_reader r{in, log_format};
+  uint64_t n = 0;
+  if (!r.count(n))
+    return false;
+  out.assign(n, {});
+  for (log_line& line : out)
+    if (!(r.i64(line.at) && r.str(line.text)))
+      return false;
+  return r.done();
 }
 
 } // namespace tmx::codec

@@ -6,21 +6,29 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace tmx::codec {
 
-/// The format byte written first in every record. A new layout gets a new
-/// value; decoders keep reading the old ones.
-constexpr uint8_t record_format = 1;
+/// The format byte written first in every record, per kind of record. A new
+/// layout gets the next value; decoders keep reading every older one (1 up
+/// to the current).
+constexpr uint8_t task_format = 2; // 2 appended auto_retry_count
+constexpr uint8_t account_format = 1;
+constexpr uint8_t idempotency_format = 1;
+constexpr uint8_t log_format = 1;
 
 std::string encode(const task& t);
 std::string encode(const account& a);
 std::string encode(const idempotency_record& r);
+/// A task's log: every line given (the store trims to its cap first).
+std::string encode(const std::vector<log_line>& lines);
 
 /// False (and `out` unspecified) on a truncated or unknown record, an
 /// unknown status or trailing bytes.
 bool decode(std::string_view in, task& out);
 bool decode(std::string_view in, account& out);
 bool decode(std::string_view in, idempotency_record& out);
+bool decode(std::string_view in, std::vector<log_line>& out);
 
 } // namespace tmx::codec

@@ -42,7 +42,8 @@ std::string field_value(const task& t, field f) {
     case field::serial: return t.serial;
     case field::script: return t.script_name;
     case field::source: return t.source;
-    case field::total: break;
+    case field::total:
+    case field::due: break; // not a field value
   }
   return {};
 }
@@ -66,6 +67,27 @@ std::string index(field f, std::string_view value, task_id id) {
 
 std::string total_counter() {
   return std::string(1, static_cast<char>(field::total));
+}
+
+namespace {
+
+constexpr uint64_t sign_bit = uint64_t{1} << 63;
+
+} // namespace
+
+std::string due(millis at, task_id id) {
+  std::string out(1, static_cast<char>(field::due));
+  put_u64(out, static_cast<uint64_t>(at) ^ sign_bit);
+  put_u64(out, id);
+  return out;
+}
+
+bool parse_due(std::string_view key, millis& at, task_id& id) {
+  if (key.size() != due_size || key[0] != static_cast<char>(field::due))
+    return false;
+  at = static_cast<millis>(get_u64(key.substr(1)) ^ sign_bit);
+  id = get_u64(key.substr(1 + 8));
+  return true;
 }
 
 } // namespace tmx::keys

@@ -18,6 +18,7 @@ enum class field : uint8_t {
   serial = 2,
   script = 3,
   source = 4,
+  due = 5, // index only, no counter: see due()
 };
 
 /// The task fields that have an index entry and a counter per value.
@@ -55,6 +56,15 @@ std::string index(field f, std::string_view value, task_id id);
 
 /// The counter of all tasks.
 std::string total_counter();
+
+/// The due index: due | 8 bytes `at` | id, for each pending task with a
+/// scheduled_at. `at` is big-endian with its sign bit flipped, so that byte
+/// order is numeric order for negative times too.
+constexpr size_t due_size = 1 + 8 + id_size;
+std::string due(millis at, task_id id);
+
+/// Reads a key written by due(); false when it is not one.
+bool parse_due(std::string_view key, millis& at, task_id& id);
 
 // Meta table keys; values are u64 big-endian.
 constexpr std::string_view schema_version = "schema_version";

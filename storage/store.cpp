@@ -1,5 +1,6 @@
 // The store on RocksDB: column families, atomic task writes with their index
-// entries and counters, and index walks for list queries.
+// entries, counters and logs, index walks for list queries, and the schema
+// check (and migration) at open.
 #include "storage/store.hpp"
 
 #include "storage/codec.hpp"
@@ -25,13 +26,13 @@ namespace {
 // are on disk: append new ones, never reorder, rename or remove.
 enum class cf : size_t {
   tasks,       // id → task record
-  index,       // field | value | id → empty
+  index,       // field | value | id → empty; due | at | id → empty
   counters,    // field | value → u64 (field::total → all tasks)
   meta,        // keys::schema_version, next_id, next_queue_seq → u64
   accounts,    // username → account record
   devices,     // serial → empty
   idempotency, // Idempotency-Key → idempotency record
-  logs,        // reserved for task logs
+  logs,        // id → log record
 };
 
 constexpr std::array<const char*, 8> cf_names{
@@ -95,6 +96,14 @@ bool matches(const task& t, const field_match& wanted) {
   });
 }
 
+// The due index entry of task `t` (null: no task), if it has one.
+std::optional<std::string> due_entry(const task* t) {
+  if (t == nullptr || t->status != task_status::pending
+      || t->scheduled_at == 0)
+    return std::nullopt;
+  return keys::due(t->scheduled_at, t->id);
+}
+
 // One atomic change of tasks, collected before anything is written.
 struct task_change {
   rocksdb::WriteBatch batch;
@@ -130,6 +139,8 @@ struct store::impl {
   // Every counter of the counters table, loaded at open: writes need the
   // old value to store the new absolute one.
   std::unordered_map<std::string, uint64_t> counters;
+  // False only on a read-only instance of a version-1 store.
+  bool has_due_index = true;
 
   ~impl() {
     close();
@@ -237,15 +248,26 @@ struct store::impl {
   bool check_schema(std::string& error) {
     uint64_t version = 0;
     auto s = read_meta(keys::schema_version, version);
-    if (s.ok() && version == schema_version)
-      return true;
-    if (s.ok())
-      return refuse(error, "schema_mismatch",
-                    "schema version " + std::to_string(version)
-                      + ", this tmx reads version "
-                      + std::to_string(schema_version));
-    if (!s.IsNotFound())
+    if (s.IsNotFound())
+      return initialise(error);
+    if (!s.ok())
       return refuse(error, "cannot read the schema version", s.ToString());
+    if (version == schema_version)
+      return true;
+    if (version == 1 && opts.read_only) {
+      has_due_index = false;
+      return true;
+    }
+    if (version == 1)
+      return migrate_from_1(error);
+    return refuse(error, "schema_mismatch",
+                  "schema version " + std::to_string(version)
+                    + ", this tmx reads version "
+                    + std::to_string(schema_version));
+  }
+
+  // A database without a schema version: a new one, unless it holds tasks.
+  bool initialise(std::string& error) {
     bool empty = true;
     auto e = walk_ids(cf::tasks, "", true, [&](task_id, const auto&) {
       return empty = false;
@@ -254,12 +276,34 @@ struct store::impl {
       return refuse(error, "schema_mismatch",
                     "no schema version (not a tmx data directory?)");
     rocksdb::WriteBatch batch;
+    return write_schema(batch, error, "cannot initialise");
+  }
+
+  // Version 1 had no due index: build it from the pending tasks, in the
+  // batch that sets the version (a crash before it leaves version 1, and the
+  // next open starts over).
+  bool migrate_from_1(std::string& error) {
+    rocksdb::WriteBatch batch;
+    auto e = for_each_with_status(task_status::pending, [&](const task& t) {
+      if (auto entry = due_entry(&t))
+        batch.Put(handle(cf::index), *entry, rocksdb::Slice());
+      return true;
+    });
+    if (e != store_errc::ok)
+      return refuse(error, "cannot migrate from schema version 1",
+                    to_string(e));
+    return write_schema(batch, error, "cannot migrate from schema version 1");
+  }
+
+  // Writes `batch` with the current schema version, synced.
+  bool write_schema(rocksdb::WriteBatch& batch, std::string& error,
+                    const std::string& what) {
     batch.Put(handle(cf::meta), keys::schema_version,
               keys::u64_bytes(schema_version));
     rocksdb::WriteOptions wo;
-    wo.sync = true; // once per database: always worth an fsync
-    s = db->Write(wo, &batch);
-    return s.ok() || refuse(error, "cannot initialise", s.ToString());
+    wo.sync = true; // once per database or migration: worth an fsync
+    auto s = db->Write(wo, &batch);
+    return s.ok() || refuse(error, what, s.ToString());
   }
 
   bool load_state(std::string& error) {
@@ -330,6 +374,27 @@ struct store::impl {
     return errc_of(it->status());
   }
 
+  /// Calls f(key, value) for every key of `family` in [lower, upper),
+  /// descending or ascending, until f returns false.
+  template <class F>
+  store_errc walk(cf family, const std::string& lower,
+                  const std::string& upper, bool descending, F&& f) const {
+    rocksdb::Slice lower_slice{lower};
+    rocksdb::Slice upper_slice{upper};
+    rocksdb::ReadOptions ro;
+    ro.iterate_lower_bound = &lower_slice;
+    ro.iterate_upper_bound = &upper_slice;
+    std::unique_ptr<rocksdb::Iterator> it{db->NewIterator(ro, handle(family))};
+    if (descending)
+      it->SeekToLast();
+    else
+      it->Seek(lower);
+    for (; it->Valid() && f(it->key(), it->value());
+         descending ? it->Prev() : it->Next()) {
+    }
+    return errc_of(it->status());
+  }
+
   /// Calls f(id, value) for every key of `family` that is `prefix` followed
   /// by an id, highest id first or lowest first, until f returns false.
   template <class F>
@@ -337,27 +402,33 @@ struct store::impl {
                       bool newest_first, F&& f) const {
     // Every key of the range is exactly prefix + 8 bytes, so prefix + 0xff..
     // is its last possible key and one more byte an exclusive bound.
-    std::string last = prefix + std::string(keys::id_size, '\xff');
-    std::string end = last + '\0';
-    rocksdb::Slice lower{prefix};
-    rocksdb::Slice upper{end};
-    rocksdb::ReadOptions ro;
-    ro.iterate_lower_bound = &lower;
-    ro.iterate_upper_bound = &upper;
-    std::unique_ptr<rocksdb::Iterator> it{db->NewIterator(ro, handle(family))};
-    if (newest_first)
-      it->SeekForPrev(last);
-    else
-      it->Seek(prefix);
-    for (; it->Valid(); newest_first ? it->Prev() : it->Next()) {
-      auto key = it->key();
-      if (key.size() != prefix.size() + keys::id_size)
-        return store_errc::corrupt;
-      if (!f(keys::get_u64(key.ToStringView().substr(prefix.size())),
-             it->value()))
-        break;
-    }
-    return errc_of(it->status());
+    auto end = prefix + std::string(keys::id_size, '\xff') + '\0';
+    bool corrupt = false;
+    auto e = walk(family, prefix, end, newest_first,
+                  [&](const rocksdb::Slice& key, const rocksdb::Slice& value) {
+                    if (key.size() != prefix.size() + keys::id_size)
+                      return !(corrupt = true);
+                    return f(keys::get_u64(key.ToStringView().substr(
+                               prefix.size())),
+                             value);
+                  });
+    return corrupt ? store_errc::corrupt : e;
+  }
+
+  /// Calls `f` for every task with `status`, ascending id, until it returns
+  /// false.
+  template <class F>
+  store_errc for_each_with_status(task_status status, F&& f) const {
+    auto e = store_errc::ok;
+    auto prefix = keys::value_prefix(keys::field::status,
+                                     keys::status_value(status));
+    auto walked = walk_ids(
+      cf::index, prefix, false, [&](task_id id, const rocksdb::Slice&) {
+        task t;
+        e = load_task(id, t, store_errc::corrupt);
+        return e == store_errc::ok && f(t);
+      });
+    return e != store_errc::ok ? e : walked;
   }
 
   // -- writing --------------------------------------------------------------
@@ -390,8 +461,9 @@ struct store::impl {
   }
 
   /// Adds to `c` the move of one task from `before` to `after` (either may
-  /// be null: insert, erase): its record, and for each indexed field whose
-  /// value changes, the index entries and counters.
+  /// be null: insert, erase): its record, for each indexed field whose
+  /// value changes the index entries and counters, its due entry, and on
+  /// erase its log.
   void stage(task_change& c, const task* before, const task* after) const {
     task_id id = after ? after->id : before->id;
     if (after)
@@ -416,6 +488,14 @@ struct store::impl {
         ++c.counter_deltas[keys::value_prefix(f, *to)];
       }
     }
+    if (auto from = due_entry(before), to = due_entry(after); from != to) {
+      if (from)
+        c.batch.Delete(handle(cf::index), *from);
+      if (to)
+        c.batch.Put(handle(cf::index), *to, rocksdb::Slice());
+    }
+    if (!after)
+      c.batch.Delete(handle(cf::logs), keys::task_key(id));
     if (!before || !after)
       c.counter_deltas[keys::total_counter()] += after ? 1 : -1;
     if (after) {
@@ -425,6 +505,23 @@ struct store::impl {
     } else {
       c.staged[id] = std::nullopt;
     }
+  }
+
+  /// Adds to `c` the replacement of a task's log by the last max_log_lines
+  /// lines of `log`; not_found when the task does not exist as of `c`.
+  store_errc stage_log(task_change& c, const task_log& log) const {
+    std::optional<task> owner;
+    if (auto e = current(c, log.id, owner); e != store_errc::ok)
+      return e;
+    if (!owner)
+      return store_errc::not_found;
+    const auto& lines = log.lines;
+    auto bytes = lines.size() <= max_log_lines
+                   ? codec::encode(lines)
+                   : codec::encode(std::vector<log_line>(
+                       lines.end() - max_log_lines, lines.end()));
+    c.batch.Put(handle(cf::logs), keys::task_key(log.id), bytes);
+    return store_errc::ok;
   }
 
   /// Writes `c` with the new counter values and meta, then takes them over.
@@ -499,7 +596,8 @@ store_errc store::insert(const std::vector<task>& tasks,
   return impl_->commit(c);
 }
 
-store_errc store::update(const std::vector<task>& tasks) {
+store_errc store::update(const std::vector<task>& tasks,
+                         const std::vector<task_log>& logs) {
   if (auto e = impl_->writable(); e != store_errc::ok)
     return e;
   auto c = impl_->begin();
@@ -511,6 +609,9 @@ store_errc store::update(const std::vector<task>& tasks) {
       return store_errc::not_found;
     impl_->stage(c, &*before, &t);
   }
+  for (const task_log& log : logs)
+    if (auto e = impl_->stage_log(c, log); e != store_errc::ok)
+      return e;
   return impl_->commit(c);
 }
 
@@ -537,6 +638,22 @@ store_errc store::erase(const std::vector<task_id>& ids,
 
 store_errc store::get(task_id id, task& out) const {
   return impl_->load_task(id, out, store_errc::not_found);
+}
+
+store_errc store::get_log(task_id id, std::vector<log_line>& out) const {
+  out.clear();
+  std::string bytes;
+  if (auto e = impl_->read(cf::tasks, keys::task_key(id), bytes);
+      e != store_errc::ok)
+    return e;
+  auto e = impl_->read(cf::logs, keys::task_key(id), bytes);
+  if (e == store_errc::not_found)
+    return store_errc::ok;
+  if (e == store_errc::ok && !codec::decode(bytes, out)) {
+    out.clear();
+    e = store_errc::corrupt;
+  }
+  return e;
 }
 
 store_errc store::list(const task_filter& filter, uint32_t page,
@@ -601,14 +718,25 @@ task_counts store::counts() const {
 
 store_errc store::for_each_with_status(
   task_status status, const std::function<bool(const task&)>& f) const {
+  return impl_->for_each_with_status(status, f);
+}
+
+store_errc store::for_each_due(
+  millis from, millis until,
+  const std::function<bool(millis due, task_id id)>& f) const {
+  if (!impl_->has_due_index)
+    return store_errc::schema_mismatch;
+  if (from >= until)
+    return store_errc::ok;
   auto e = store_errc::ok;
-  auto prefix = keys::value_prefix(keys::field::status,
-                                   keys::status_value(status));
-  auto walked = impl_->walk_ids(
-    cf::index, prefix, false, [&](task_id id, const rocksdb::Slice&) {
-      task t;
-      e = impl_->load_task(id, t, store_errc::corrupt);
-      return e == store_errc::ok && f(t);
+  auto walked = impl_->walk(
+    cf::index, keys::due(from, 0), keys::due(until, 0), false,
+    [&](const rocksdb::Slice& key, const rocksdb::Slice&) {
+      millis due = 0;
+      task_id id = 0;
+      if (!keys::parse_due(key.ToStringView(), due, id))
+        e = store_errc::corrupt;
+      return e == store_errc::ok && f(due, id);
     });
   return e != store_errc::ok ? e : walked;
 }
@@ -691,6 +819,22 @@ bool store::write_schema_version_for_test(const std::string& path,
   batch.Put(s->impl_->handle(cf::meta), keys::schema_version,
             keys::u64_bytes(version));
   return s->impl_->write(batch) == store_errc::ok;
+}
+
+bool store::drop_due_index_for_test(const std::string& path) {
+  std::string error;
+  auto s = open(options{path}, error);
+  if (!s)
+    return false;
+  auto tag = static_cast<char>(keys::field::due);
+  rocksdb::WriteBatch batch;
+  auto e = s->impl_->walk(
+    cf::index, std::string(1, tag), std::string(1, tag + 1), false,
+    [&](const rocksdb::Slice& key, const rocksdb::Slice&) {
+      batch.Delete(s->impl_->handle(cf::index), key);
+      return true;
+    });
+  return e == store_errc::ok && s->impl_->write(batch) == store_errc::ok;
 }
 
 } // namespace tmx

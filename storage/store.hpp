@@ -1,5 +1,5 @@
-// The durable store of tmx: tasks, their indexes and counters, accounts,
-// known devices and idempotency keys, in one RocksDB database. This header
+// The durable store of tmx: tasks, their indexes and counters, task logs,
+// accounts, known devices and idempotency keys, in one RocksDB database. This header
 // is the only interface to it; no other file includes RocksDB headers.
 //
 // Not thread-safe for writers: the store actor is its only writer and
@@ -52,6 +52,18 @@ struct idempotency_record {
   millis created_at = 0;
 };
 
+/// One line of a task's log, as the task printed it.
+struct log_line {
+  millis at = 0;
+  std::string text;
+};
+
+/// The whole log of a task: update() stores it in place of the old one.
+struct task_log {
+  task_id id = 0;
+  std::vector<log_line> lines; // oldest first
+};
+
 enum class store_errc : uint8_t {
   ok = 0,
   not_found,       // a task/account the call needs does not exist
@@ -65,7 +77,11 @@ const char* to_string(store_errc e);
 
 class store {
 public:
-  static constexpr uint32_t schema_version = 1;
+  /// 2 added the due index. A writer migrates a version-1 store at open.
+  static constexpr uint32_t schema_version = 2;
+
+  /// A stored log keeps its last this many lines.
+  static constexpr size_t max_log_lines = 1000;
 
   struct options {
     std::string path;
@@ -99,16 +115,23 @@ public:
                     const idempotency_record* key = nullptr);
 
   /// Replaces existing tasks (matched by id), moving their index entries and
-  /// counters, in one atomic write. not_found (and nothing written) if any
-  /// of them does not exist.
-  store_errc update(const std::vector<task>& tasks);
+  /// counters, and replaces the stored log of each task in `logs` (keeping
+  /// its last max_log_lines lines), in one atomic write. not_found (and
+  /// nothing written) if any task of `tasks` or `logs` does not exist.
+  store_errc update(const std::vector<task>& tasks,
+                    const std::vector<task_log>& logs = {});
 
-  /// Deletes the tasks that exist among `ids` in one atomic write; `erased`
-  /// receives the ids that existed, in the order given, each once.
+  /// Deletes the tasks that exist among `ids`, with their logs, in one
+  /// atomic write; `erased` receives the ids that existed, in the order
+  /// given, each once.
   store_errc erase(const std::vector<task_id>& ids,
                    std::vector<task_id>& erased);
 
   store_errc get(task_id id, task& out) const;
+
+  /// The stored log of a task, oldest line first; empty when it has none.
+  /// not_found when the task does not exist.
+  store_errc get_log(task_id id, std::vector<log_line>& out) const;
 
   /// One page (1-based) of the tasks matching `filter`, newest first.
   /// Walks an index, never the whole task table; `total` comes from a
@@ -124,6 +147,14 @@ public:
   store_errc for_each_with_status(task_status status,
                                   const std::function<bool(const task&)>& f)
     const;
+
+  /// Calls `f` for every pending task with a scheduled_at in [from, until),
+  /// ascending (scheduled_at, id), by walking the due index. Stops early
+  /// when `f` returns false. schema_mismatch on a read-only instance of a
+  /// version-1 store, which has no due index (a writer migrates it).
+  store_errc for_each_due(
+    millis from, millis until,
+    const std::function<bool(millis due, task_id id)>& f) const;
 
   // -- idempotency keys -----------------------------------------------------
 
@@ -146,6 +177,11 @@ public:
   /// `path`, so that tests can check that open() refuses another version.
   static bool write_schema_version_for_test(const std::string& path,
                                             uint32_t version);
+
+  /// Test hook: deletes every due index entry of the (closed) database at
+  /// `path`; with write_schema_version_for_test(path, 1) after it, the
+  /// database is as a version-1 tmx left it.
+  static bool drop_due_index_for_test(const std::string& path);
 
 private:
   struct impl;

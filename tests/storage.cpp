@@ -1,5 +1,6 @@
 // Tests of the store on a real RocksDB in a fresh temp dir per test: key
-// encoding, records, indexes, counters, persistence and read-only access.
+// encoding, records, indexes (the due index too), counters, task logs,
+// persistence, schema migration and read-only access.
 #define BOOST_TEST_MODULE storage
 #include <boost/test/unit_test.hpp>
 
@@ -93,6 +94,46 @@ struct fixture {
     return list_ids(*db, f, total, page_size);
   }
 };
+
+using due_list = std::vector<std::pair<millis, task_id>>;
+
+// What for_each_due(from, until) reports, all of it.
+due_list due_entries(const store& s, millis from = INT64_MIN,
+                     millis until = INT64_MAX) {
+  due_list out;
+  BOOST_REQUIRE_EQUAL(to_string(s.for_each_due(from, until,
+                                               [&](millis due, task_id id) {
+                                                 out.emplace_back(due, id);
+                                                 return true;
+                                               })),
+                      "ok");
+  return out;
+}
+
+// What the due index must hold for `model`.
+due_list expected_due(const std::map<task_id, task>& model) {
+  due_list out;
+  for (const auto& [id, t] : model)
+    if (t.status == task_status::pending && t.scheduled_at != 0)
+      out.emplace_back(t.scheduled_at, id);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::vector<log_line> numbered_lines(size_t n, const std::string& text) {
+  std::vector<log_line> out;
+  for (size_t i = 0; i < n; ++i)
+    out.push_back({static_cast<millis>(i), text + " " + std::to_string(i)});
+  return out;
+}
+
+bool same_lines(const std::vector<log_line>& a,
+                const std::vector<log_line>& b) {
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(),
+                    [](const log_line& x, const log_line& y) {
+                      return x.at == y.at && x.text == y.text;
+                    });
+}
 
 task make_task(task_id id, std::string serial = "s1",
                std::string script = "post",
@@ -211,6 +252,23 @@ BOOST_AUTO_TEST_CASE(key_order) {
   }
   BOOST_TEST(keys::value_prefix(keys::field::serial, "a")
              != keys::value_prefix(keys::field::script, "a"));
+
+  // Due keys: time first (negative ones too), then id.
+  std::vector<std::pair<millis, task_id>> due{
+    {INT64_MIN, 5}, {-1, 2}, {1, 1}, {1, 2}, {256, 0}, {INT64_MAX, 0}};
+  for (size_t i = 0; i < due.size(); ++i) {
+    auto key = keys::due(due[i].first, due[i].second);
+    BOOST_TEST(key.size() == keys::due_size);
+    if (i > 0)
+      BOOST_TEST(before(keys::due(due[i - 1].first, due[i - 1].second), key));
+    millis at = 0;
+    task_id id = 0;
+    BOOST_TEST(keys::parse_due(key, at, id));
+    BOOST_TEST((std::pair{at, id} == due[i]));
+  }
+  millis at = 0;
+  task_id id = 0;
+  BOOST_TEST(!keys::parse_due(keys::index(keys::field::serial, "", 1), at, id));
 }
 
 BOOST_AUTO_TEST_CASE(codec_round_trip) {
@@ -224,6 +282,7 @@ BOOST_AUTO_TEST_CASE(codec_round_trip) {
   t.remark = "timeout after 600 s";
   t.node = "host-1";
   t.queue_seq = UINT64_MAX;
+  t.auto_retry_count = UINT32_MAX;
   task back;
   BOOST_TEST(codec::decode(codec::encode(t), back));
   BOOST_TEST((back == t));
@@ -233,8 +292,10 @@ BOOST_AUTO_TEST_CASE(codec_round_trip) {
     BOOST_TEST(!codec::decode(std::string_view(bytes).substr(0, n), back));
   BOOST_TEST(!codec::decode(bytes + "x", back));
   auto other_format = bytes;
-  other_format[0] = char(codec::record_format + 1);
-  BOOST_TEST(!codec::decode(other_format, back));
+  for (int format : {0, codec::task_format + 1}) {
+    other_format[0] = char(format);
+    BOOST_TEST(!codec::decode(other_format, back));
+  }
 
   account a{"@a", "s1", "instagram", false};
   account a2;
@@ -251,6 +312,48 @@ BOOST_AUTO_TEST_CASE(codec_round_trip) {
     return std::tie(x.key, x.fingerprint, x.task_ids, x.created_at);
   };
   BOOST_TEST((record_fields(r2) == record_fields(r)));
+
+  std::vector<log_line> lines{{-1, ""}, {INT64_MAX, std::string("a\0\n", 3)}};
+  std::vector<log_line> lines2;
+  auto log_bytes = codec::encode(lines);
+  BOOST_TEST(codec::decode(log_bytes, lines2));
+  BOOST_TEST(same_lines(lines2, lines));
+  for (size_t n = 0; n < log_bytes.size(); ++n)
+    BOOST_TEST(!codec::decode(std::string_view(log_bytes).substr(0, n), lines2));
+  BOOST_TEST(!codec::decode(log_bytes + "x", lines2));
+  BOOST_TEST(codec::decode(codec::encode(std::vector<log_line>{}), lines2));
+  BOOST_TEST(lines2.empty());
+}
+
+BOOST_AUTO_TEST_CASE(codec_reads_task_format_1) {
+  // Written by the format-1 encoder, before auto_retry_count existed.
+  const std::string v1 =
+    "\x01\x07\x02\x73\x31\x02\x40\x75\x04\x70\x6f\x73\x74\x02\x7b\x7d"
+    "\x03\x02\x75\x69\xd0\x0f\x03\x06\xd8\x04\x02\x01\x72\x01\x6e\x81"
+    "\x01";
+  task want = make_task(7, "s1", "post", task_status::failed, "ui");
+  want.username = "@u";
+  want.script_config = "{}";
+  want.scheduled_at = 1000;
+  want.created_at = -2;
+  want.started_at = 3;
+  want.finished_at = 300;
+  want.retry_count = 2;
+  want.remark = "r";
+  want.node = "n";
+  want.queue_seq = 129;
+  task back;
+  back.auto_retry_count = 9; // must be reset
+  BOOST_TEST(codec::decode(v1, back));
+  BOOST_TEST((back == want));
+  BOOST_TEST(back.auto_retry_count == 0u);
+  BOOST_TEST(!codec::decode(v1 + '\0', back)); // v1 has no such field
+
+  // The current format is v1 with auto_retry_count appended.
+  want.auto_retry_count = 3;
+  auto v2 = codec::encode(want);
+  BOOST_TEST(v2[0] == char(2));
+  BOOST_TEST((v2.substr(1) == v1.substr(1) + '\x03'));
 }
 
 BOOST_FIXTURE_TEST_CASE(insert_and_get, fixture) {
@@ -359,6 +462,7 @@ BOOST_FIXTURE_TEST_CASE(counts_exact_after_many_mixed_ops, fixture) {
         it->second.serial = serials[pick(serials.size())];
         it->second.script_name = scripts[pick(scripts.size())];
         it->second.source = sources[pick(sources.size())];
+        it->second.scheduled_at = static_cast<millis>(pick(3)) * 1000;
         BOOST_REQUIRE(db->update({it->second}) == store_errc::ok);
       } else {
         std::vector<task_id> erased;
@@ -368,8 +472,10 @@ BOOST_FIXTURE_TEST_CASE(counts_exact_after_many_mixed_ops, fixture) {
     }
   }
   check_counts(*db, model);
+  BOOST_TEST(due_entries(*db) == expected_due(model));
   db = reopen();
   check_counts(*db, model);
+  BOOST_TEST(due_entries(*db) == expected_due(model));
   for (const auto& f : all_filters()) {
     uint64_t total = 0;
     BOOST_TEST(ids(f, &total) == expected_ids(model, f));
@@ -415,6 +521,168 @@ BOOST_FIXTURE_TEST_CASE(for_each_with_status_walks_ascending, fixture) {
   BOOST_TEST(seen == (std::vector<task_id>{1, 3}));
 }
 
+BOOST_FIXTURE_TEST_CASE(update_replaces_logs_and_erase_drops_them, fixture) {
+  insert({make_task(1), make_task(2), make_task(3)});
+  std::vector<log_line> lines{{7, "old"}};
+  BOOST_TEST(to_string(db->get_log(1, lines)) == "ok");
+  BOOST_TEST(lines.empty()); // no log yet
+
+  auto first = numbered_lines(3, "first");
+  BOOST_TEST(to_string(db->update({}, {{1, first}, {2, first}})) == "ok");
+  auto done = make_task(1);
+  done.status = task_status::completed;
+  auto second = numbered_lines(2, "second");
+  BOOST_TEST(to_string(db->update({done}, {{1, second}})) == "ok");
+  db = reopen();
+  BOOST_TEST((must_get(1) == done));
+  BOOST_TEST(to_string(db->get_log(1, lines)) == "ok");
+  BOOST_TEST(same_lines(lines, second)); // replaced, not appended
+  BOOST_TEST(to_string(db->get_log(2, lines)) == "ok");
+  BOOST_TEST(same_lines(lines, first));
+  BOOST_TEST(to_string(db->update({}, {{2, {}}})) == "ok");
+  BOOST_TEST(to_string(db->get_log(2, lines)) == "ok");
+  BOOST_TEST(lines.empty());
+
+  // Only the last max_log_lines lines are kept.
+  auto many = numbered_lines(store::max_log_lines + 5, "line");
+  BOOST_TEST(to_string(db->update({}, {{3, many}})) == "ok");
+  BOOST_TEST(to_string(db->get_log(3, lines)) == "ok");
+  BOOST_REQUIRE_EQUAL(lines.size(), store::max_log_lines);
+  BOOST_TEST(lines.front().text == "line 5");
+  BOOST_TEST(same_lines(lines, {many.begin() + 5, many.end()}));
+  auto exactly = numbered_lines(store::max_log_lines, "full");
+  BOOST_TEST(to_string(db->update({}, {{3, exactly}})) == "ok");
+  BOOST_TEST(to_string(db->get_log(3, lines)) == "ok");
+  BOOST_TEST(same_lines(lines, exactly));
+
+  // The log goes with its task.
+  std::vector<task_id> erased;
+  BOOST_REQUIRE(db->erase({1}, erased) == store_errc::ok);
+  BOOST_TEST(to_string(db->get_log(1, lines)) == "not_found");
+  BOOST_TEST(lines.empty());
+  BOOST_TEST(to_string(db->update({}, {{1, first}})) == "not_found");
+  BOOST_TEST(to_string(db->get_log(99, lines)) == "not_found");
+}
+
+BOOST_FIXTURE_TEST_CASE(update_with_a_log_of_a_missing_task_writes_nothing,
+                        fixture) {
+  insert({make_task(1), make_task(2)});
+  auto old_lines = numbered_lines(2, "old");
+  BOOST_REQUIRE(db->update({}, {{1, old_lines}}) == store_errc::ok);
+  auto running = make_task(1, "s1", "post", task_status::running);
+  auto new_lines = numbered_lines(1, "new");
+  BOOST_TEST(to_string(db->update({running}, {{1, new_lines}, {9, new_lines}}))
+             == "not_found");
+  BOOST_TEST((must_get(1) == make_task(1)));
+  std::vector<log_line> lines;
+  BOOST_TEST(to_string(db->get_log(1, lines)) == "ok");
+  BOOST_TEST(same_lines(lines, old_lines));
+  BOOST_TEST(db->counts().by_status[0] == 2u);
+  // A log of a task that is not among `tasks` but exists is fine.
+  BOOST_TEST(to_string(db->update({running}, {{2, new_lines}})) == "ok");
+  BOOST_TEST(to_string(db->get_log(2, lines)) == "ok");
+  BOOST_TEST(same_lines(lines, new_lines));
+}
+
+BOOST_FIXTURE_TEST_CASE(due_index_follows_status_and_schedule, fixture) {
+  auto scheduled = [](task_id id, millis at,
+                      task_status status = task_status::pending) {
+    auto t = make_task(id, "s1", "post", status);
+    t.scheduled_at = at;
+    return t;
+  };
+  // Only pending tasks with a scheduled_at have an entry.
+  insert({scheduled(1, 500), scheduled(2, 0), scheduled(3, 100),
+          scheduled(4, 100, task_status::running),
+          scheduled(5, 100, task_status::completed),
+          scheduled(6, 100, task_status::failed), scheduled(7, -20)});
+  BOOST_TEST(due_entries(*db) == (due_list{{-20, 7}, {100, 3}, {500, 1}}));
+
+  BOOST_REQUIRE(db->update({scheduled(1, 500, task_status::running)})
+                == store_errc::ok);
+  BOOST_TEST(due_entries(*db) == (due_list{{-20, 7}, {100, 3}}));
+  BOOST_REQUIRE(db->update({scheduled(1, 500, task_status::failed)})
+                == store_errc::ok);
+  BOOST_TEST(due_entries(*db) == (due_list{{-20, 7}, {100, 3}}));
+  // Retried: pending again, at a new time; and one unscheduled in one call.
+  BOOST_REQUIRE(db->update({scheduled(1, 50), scheduled(3, 0)})
+                == store_errc::ok);
+  BOOST_TEST(due_entries(*db) == (due_list{{-20, 7}, {50, 1}}));
+  // Pending to pending at another time; twice in one call: the last counts.
+  BOOST_REQUIRE(db->update({scheduled(2, 300), scheduled(7, 10),
+                            scheduled(7, 60)})
+                == store_errc::ok);
+  BOOST_TEST(due_entries(*db) == (due_list{{50, 1}, {60, 7}, {300, 2}}));
+
+  std::vector<task_id> erased;
+  BOOST_REQUIRE(db->erase({7}, erased) == store_errc::ok);
+  BOOST_TEST(due_entries(*db) == (due_list{{50, 1}, {300, 2}}));
+  // A refused update changes nothing.
+  BOOST_TEST(to_string(db->update({scheduled(1, 0), scheduled(7, 1)}))
+             == "not_found");
+  db = reopen();
+  BOOST_TEST(due_entries(*db) == (due_list{{50, 1}, {300, 2}}));
+}
+
+BOOST_FIXTURE_TEST_CASE(for_each_due_takes_from_until_and_stops, fixture) {
+  std::vector<task> tasks;
+  for (task_id id = 1; id <= 6; ++id) {
+    tasks.push_back(make_task(id));
+    tasks.back().scheduled_at = 100 * static_cast<millis>((id + 1) / 2);
+  }
+  insert(tasks); // due 100: 1 2, 200: 3 4, 300: 5 6
+  BOOST_TEST(due_entries(*db, 100, 300)
+             == (due_list{{100, 1}, {100, 2}, {200, 3}, {200, 4}}));
+  BOOST_TEST(due_entries(*db, 101, 301)
+             == (due_list{{200, 3}, {200, 4}, {300, 5}, {300, 6}}));
+  BOOST_TEST(due_entries(*db, 200, 201) == (due_list{{200, 3}, {200, 4}}));
+  BOOST_TEST(due_entries(*db, 0, 100).empty());
+  BOOST_TEST(due_entries(*db, 200, 200).empty());
+  BOOST_TEST(due_entries(*db, 300, 100).empty());
+  BOOST_TEST(due_entries(*db, 301, INT64_MAX).empty());
+
+  due_list seen;
+  BOOST_TEST(to_string(db->for_each_due(0, 1000, [&](millis due, task_id id) {
+    seen.emplace_back(due, id);
+    return seen.size() < 3;
+  })) == "ok");
+  BOOST_TEST(seen == (due_list{{100, 1}, {100, 2}, {200, 3}}));
+}
+
+BOOST_FIXTURE_TEST_CASE(schema_1_store_gets_a_due_index_at_open, fixture) {
+  std::map<task_id, task> model;
+  std::vector<task> tasks;
+  for (task_id id = 1; id <= 8; ++id) {
+    auto t = make_task(id, "s1", "post", static_cast<task_status>(id % 4));
+    t.scheduled_at = id % 3 == 0 ? 0 : 1000 - static_cast<millis>(id);
+    model[id] = t;
+    tasks.push_back(t);
+  }
+  insert(tasks);
+  BOOST_REQUIRE(!expected_due(model).empty());
+  db.reset();
+  // What a version-1 tmx left: the same tasks, no due index.
+  BOOST_REQUIRE(store::drop_due_index_for_test(dir.path));
+  BOOST_REQUIRE(store::write_schema_version_for_test(dir.path, 1));
+
+  // A reader opens it but has no due index to walk.
+  auto reader = open(true);
+  BOOST_TEST(reader->counts().total == 8u);
+  BOOST_TEST(to_string(reader->for_each_due(0, 2000, [](millis, task_id) {
+    return true;
+  })) == "schema_mismatch");
+  reader.reset();
+
+  db = open(); // migrates
+  BOOST_TEST(due_entries(*db) == expected_due(model));
+  check_counts(*db, model);
+  db = reopen();
+  BOOST_TEST(due_entries(*db) == expected_due(model));
+  // Now version 2: a reader has the due index.
+  db.reset();
+  BOOST_TEST(due_entries(*open(true)) == expected_due(model));
+}
+
 BOOST_FIXTURE_TEST_CASE(idempotency_record_round_trip, fixture) {
   idempotency_record rec{"k-1", "digest", {1, 2}, 99};
   BOOST_REQUIRE(db->insert({make_task(1), make_task(2)}, &rec)
@@ -455,12 +723,15 @@ BOOST_FIXTURE_TEST_CASE(accounts_and_devices, fixture) {
 BOOST_FIXTURE_TEST_CASE(other_schema_version_is_refused, fixture) {
   insert({make_task(1)});
   db.reset();
-  BOOST_REQUIRE(store::write_schema_version_for_test(dir.path, 2));
+  auto newer = store::schema_version + 1;
+  BOOST_REQUIRE(store::write_schema_version_for_test(dir.path, newer));
   for (bool read_only : {false, true}) {
     std::string error;
     BOOST_TEST(!store::open({dir.path, false, read_only}, error));
     BOOST_TEST(error.find("schema_mismatch") != std::string::npos, error);
-    BOOST_TEST(error.find("schema version 2") != std::string::npos, error);
+    BOOST_TEST(error.find("schema version " + std::to_string(newer))
+                 != std::string::npos,
+               error);
   }
 }
 
@@ -481,8 +752,13 @@ BOOST_FIXTURE_TEST_CASE(read_only_sees_live_writer_and_refuses_writes,
              == std::vector<task_id>{2});
   BOOST_TEST(total == 1u);
 
+  std::vector<log_line> lines;
+  BOOST_TEST(to_string(reader->get_log(1, lines)) == "ok");
+  BOOST_TEST(due_entries(*reader).empty());
+
   std::vector<task_id> erased;
   for (auto e : {reader->insert({make_task(3)}), reader->update({t}),
+                 reader->update({}, {{1, numbered_lines(1, "x")}}),
                  reader->erase({1}, erased), reader->add_device("s9"),
                  reader->put_account({"@a", "s1"}),
                  reader->erase_account("@a")})
