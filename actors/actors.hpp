@@ -49,6 +49,12 @@ using register_atom = caf::atom_constant<caf::atom("register")>;
 using run_atom = caf::atom_constant<caf::atom("run")>;
 using tick_atom = caf::atom_constant<caf::atom("tick")>;
 using shutdown_atom = caf::atom_constant<caf::atom("shutdown")>;
+using due_atom = caf::atom_constant<caf::atom("due")>;
+using acquire_atom = caf::atom_constant<caf::atom("acquire")>;
+using release_atom = caf::atom_constant<caf::atom("release")>;
+using wake_atom = caf::atom_constant<caf::atom("wake")>;
+using slot_atom = caf::atom_constant<caf::atom("slot")>;
+using log_atom = caf::atom_constant<caf::atom("log")>;
 
 // -- message data ------------------------------------------------------------
 
@@ -68,10 +74,11 @@ struct device_info {
   std::vector<std::string> accounts;
 };
 
-/// What a device actor hands its host: the task and where to report.
+/// What a device actor hands its host: the task, and how long it may run.
 struct run_order {
   task t;
   std::string serial;
+  millis timeout = 0; // the run is ended and fails after this; 0 = never
 };
 
 /// Result of one run, reported by a runner to its device actor.
@@ -79,6 +86,13 @@ struct run_result {
   task_id id = 0;
   bool ok = false;
   std::string remark;
+  std::vector<log_line> lines; // what the script printed
+};
+
+/// A pending task that falls due at `due`.
+struct due_entry {
+  millis due = 0;
+  task_id id = 0;
 };
 
 /// A create as the task manager receives it: the parsed body plus what the
@@ -97,8 +111,18 @@ using store_actor = caf::typed_actor<
   // Stores new tasks atomically, with the idempotency record if key != "".
   caf::replies_to<create_atom, std::vector<task>,
                   idempotency_record>::with<ok_atom>,
-  // Replaces existing tasks atomically (not_found if one is missing).
-  caf::replies_to<update_atom, std::vector<task>>::with<ok_atom>,
+  // Replaces existing tasks and their logs atomically (not_found if a task
+  // is missing).
+  caf::replies_to<update_atom, std::vector<task>,
+                  std::vector<task_log>>::with<ok_atom>,
+  // The log of a task's last run (not_found if the task is missing).
+  caf::replies_to<log_atom, task_id>::with<std::vector<log_line>>,
+  // Pending tasks due in [from, until), ascending.
+  caf::replies_to<due_atom, millis, millis>::with<std::vector<due_entry>>,
+  // Creates or replaces an account.
+  caf::replies_to<account_atom, account>::with<ok_atom>,
+  // Removes an account (not_found if unknown).
+  caf::replies_to<account_atom, erase_atom, std::string>::with<ok_atom>,
   // Deletes the tasks that exist; replies with the ids that did.
   caf::replies_to<erase_atom, std::vector<task_id>>::with<
     std::vector<task_id>>,
@@ -124,10 +148,41 @@ using device_host_actor = caf::typed_actor<
   // Ends the run of a task at once (no result is sent for it).
   caf::reacts_to<cancel_atom, task_id>>;
 
+/// One per username: an account runs at most one task at a time, on
+/// whichever device.
+using account_actor = caf::typed_actor<
+  // Takes the account for a task: true, or false and the sender gets
+  // (wake_atom) once the account is free again.
+  caf::replies_to<acquire_atom, task_id>::with<bool>,
+  // Gives the account back.
+  caf::reacts_to<release_atom, task_id>>;
+
+/// Caps how many devices run a task at the same moment (license), fairly:
+/// slots are granted first come, first served.
+using limiter_actor = caf::typed_actor<
+  // Asks for a slot; the sender gets (slot_atom) when it has one.
+  caf::reacts_to<acquire_atom>,
+  // Gives a slot back.
+  caf::reacts_to<release_atom>>;
+
+/// Wakes pending tasks at their due time; holds only what is due soon and
+/// reads the rest from the store's due index as it comes near.
+using scheduler_actor = caf::typed_actor<
+  // A task is due at this time (the scheduler drops what it will read from
+  // the store later anyway).
+  caf::reacts_to<due_atom, task_id, millis>,
+  // Timer.
+  caf::reacts_to<tick_atom>>;
+
 /// One per serial: the device's FIFO queue; runs one task at a time.
 using device_actor = caf::typed_actor<
-  // Appends a pending task to the queue.
-  caf::reacts_to<enqueue_atom, task_id>,
+  // Appends a pending task to the queue; the account (if the task runs as
+  // one) must be free before it starts.
+  caf::reacts_to<enqueue_atom, task_id, account_actor>,
+  // An account this device waited for is free again.
+  caf::reacts_to<wake_atom>,
+  // The device may run now (from the limiter).
+  caf::reacts_to<slot_atom>,
   // Removes a pending task from the queue (stopped or deleted).
   caf::reacts_to<dequeue_atom, task_id>,
   // Ends the task's run if it is the running one; the device is free after.
@@ -154,15 +209,23 @@ using task_manager_actor = caf::typed_actor<
     std::vector<task_id>>,
   // Every known device.
   caf::replies_to<device_atom>::with<std::vector<device_info>>,
-  // A device wants to start this task: marks it running on that node.
-  caf::replies_to<start_atom, task_id, std::string, std::string>::with<task>,
+  // A device wants to start this task: marks it running on that node and
+  // replies with what to hand the host.
+  caf::replies_to<start_atom, task_id, std::string, std::string>::with<
+    run_order>,
   // A run ended: the task becomes completed or failed.
   caf::reacts_to<done_atom, run_result>,
   // A device host announces itself and its devices.
   caf::replies_to<register_atom, std::string, device_host_actor,
                   std::vector<device_desc>>::with<ok_atom>,
-  // Timer: due scheduled tasks go to their device queues.
-  caf::reacts_to<tick_atom>>;
+  // Scheduled tasks fell due: they go to their device queues.
+  caf::reacts_to<due_atom, std::vector<task_id>>,
+  // Creates or updates an account; replies with it.
+  caf::replies_to<account_atom, account>::with<account>,
+  // Every account, ordered by username.
+  caf::replies_to<account_atom>::with<std::vector<account>>,
+  // Removes an account.
+  caf::replies_to<account_atom, erase_atom, std::string>::with<ok_atom>>;
 
 // -- errors between actors ---------------------------------------------------
 
@@ -184,7 +247,7 @@ typename Inspector::result_type inspect(Inspector& f, task& x) {
   return f(caf::meta::type_name("task"), x.id, x.serial, x.username,
            x.script_name, x.script_config, x.status, x.source, x.scheduled_at,
            x.created_at, x.started_at, x.finished_at, x.retry_count, x.remark,
-           x.node, x.queue_seq);
+           x.node, x.queue_seq, x.auto_retry_count);
 }
 
 /// An absent status travels as -1.
@@ -238,12 +301,34 @@ typename Inspector::result_type inspect(Inspector& f, device_info& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, run_order& x) {
-  return f(caf::meta::type_name("run_order"), x.t, x.serial);
+  return f(caf::meta::type_name("run_order"), x.t, x.serial, x.timeout);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, log_line& x) {
+  return f(caf::meta::type_name("log_line"), x.at, x.text);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, task_log& x) {
+  return f(caf::meta::type_name("task_log"), x.id, x.lines);
 }
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, run_result& x) {
-  return f(caf::meta::type_name("run_result"), x.id, x.ok, x.remark);
+  return f(caf::meta::type_name("run_result"), x.id, x.ok, x.remark,
+           x.lines);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, due_entry& x) {
+  return f(caf::meta::type_name("due_entry"), x.due, x.id);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, account& x) {
+  return f(caf::meta::type_name("account"), x.username, x.serial,
+           x.platform, x.enabled);
 }
 
 template <class Inspector>
@@ -273,7 +358,14 @@ CAF_BEGIN_TYPE_ID_BLOCK(tmx, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(tmx, (tmx::run_result))
   CAF_ADD_TYPE_ID(tmx, (tmx::create_request))
   CAF_ADD_TYPE_ID(tmx, (tmx::create_command))
+  CAF_ADD_TYPE_ID(tmx, (tmx::log_line))
+  CAF_ADD_TYPE_ID(tmx, (tmx::task_log))
+  CAF_ADD_TYPE_ID(tmx, (tmx::due_entry))
+  CAF_ADD_TYPE_ID(tmx, (tmx::account))
   CAF_ADD_TYPE_ID(tmx, (tmx::device_host_actor))
+  CAF_ADD_TYPE_ID(tmx, (tmx::account_actor))
+  CAF_ADD_TYPE_ID(tmx, (tmx::limiter_actor))
+  CAF_ADD_TYPE_ID(tmx, (tmx::scheduler_actor))
   CAF_ADD_TYPE_ID(tmx, (tmx::device_actor))
   CAF_ADD_TYPE_ID(tmx, (tmx::task_manager_actor))
   CAF_ADD_TYPE_ID(tmx, (tmx::store_actor))

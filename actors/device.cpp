@@ -3,6 +3,8 @@
 #include "actors/timeouts.hpp"
 
 #include <algorithm>
+#include <memory>
+#include <set>
 
 #include <caf/all.hpp>
 #include <spdlog/spdlog.h>
@@ -12,58 +14,155 @@ namespace tmx {
 namespace {
 
 using device_ptr = device_actor::stateful_pointer<device_state>;
+using busy_accounts = std::shared_ptr<std::set<caf::actor_addr>>;
 
-void try_start(device_ptr self) {
+void try_start(device_ptr self);
+
+void release_slot(device_ptr self) {
   auto& st = self->state;
-  if (!st.online || st.running != 0 || st.starting || st.queue.empty())
+  if (!st.has_slot)
     return;
-  auto id = st.queue.front();
-  st.queue.pop_front();
+  st.has_slot = false;
+  self->send(st.limiter, release_atom::value);
+}
+
+/// The running task is over for this device, whatever its outcome.
+void release(device_ptr self) {
+  auto& st = self->state;
+  if (st.running_account)
+    self->send(st.running_account, release_atom::value, st.running);
+  st.running_account = account_actor{};
+  st.running = 0;
+  release_slot(self);
+  try_start(self);
+}
+
+/// A run cancelled while its start was being written: give back what it
+/// held.
+void settle_cancelled(device_ptr self, task_id id) {
+  auto& st = self->state;
+  if (st.running_account)
+    self->send(st.running_account, release_atom::value, id);
+  st.running_account = account_actor{};
+  release_slot(self);
+  try_start(self);
+}
+
+/// Asks the manager to mark the task started, then hands it to the host.
+void begin(device_ptr self, size_t pos, account_actor account) {
+  auto& st = self->state;
+  auto id = st.queue[pos].id;
+  st.queue.erase(st.queue.begin() + static_cast<ptrdiff_t>(pos));
   st.running = id;
+  st.running_account = std::move(account);
   st.starting = true;
   self->request(st.manager, request_timeout, start_atom::value, id, st.serial,
                 st.node)
     .then(
-      [=](task& t) {
+      [=](run_order& order) {
         auto& st = self->state;
         st.starting = false;
         // Cancelled while the manager wrote the start: already settled.
         if (st.running != id) {
-          try_start(self);
+          settle_cancelled(self, id);
           return;
         }
         // The host went away meanwhile: the task is stored running and
         // only this device knows that it never reached a host.
         if (!st.online) {
-          st.running = 0;
           self->send(st.manager, done_atom::value,
-                     run_result{id, false, "device host lost"});
+                     run_result{id, false, "device host lost", {}});
+          release(self);
           return;
         }
-        self->send(st.host, run_atom::value,
-                   run_order{std::move(t), st.serial});
+        self->send(st.host, run_atom::value, std::move(order));
       },
       [=](caf::error&) {
         // Not startable (stopped or deleted meanwhile): take the next one.
-        self->state.starting = false;
-        if (self->state.running == id)
-          self->state.running = 0;
-        try_start(self);
+        auto& st = self->state;
+        st.starting = false;
+        if (st.running == id)
+          release(self);
+        else
+          settle_cancelled(self, id);
       });
 }
 
-/// The running task is over for this device, whatever its outcome.
-void release(device_ptr self) {
-  self->state.running = 0;
-  try_start(self);
+/// Starts the first task of the queue whose account is free (or that runs
+/// as no account), skipping accounts known busy in this pass.
+void probe(device_ptr self, busy_accounts busy) {
+  auto& st = self->state;
+  if (!st.online || st.running != 0 || st.starting)
+    return;
+  size_t pos = 0;
+  for (; pos < st.queue.size(); ++pos) {
+    auto& account = st.queue[pos].account;
+    if (!account) {
+      begin(self, pos, account_actor{});
+      return;
+    }
+    if (busy->count(account.address()) == 0)
+      break;
+  }
+  if (pos == st.queue.size()) {
+    release_slot(self); // nothing startable: let another device run
+    return;
+  }
+  auto id = st.queue[pos].id;
+  auto account = st.queue[pos].account;
+  st.probing = true;
+  self->request(account, request_timeout, acquire_atom::value, id)
+    .then(
+      [=](bool granted) {
+        auto& st = self->state;
+        st.probing = false;
+        auto i = std::find_if(st.queue.begin(), st.queue.end(),
+                              [&](auto& q) { return q.id == id; });
+        bool still_wanted = i != st.queue.end() && st.online
+                            && st.running == 0 && !st.starting;
+        if (granted && still_wanted) {
+          begin(self, static_cast<size_t>(i - st.queue.begin()), account);
+          return;
+        }
+        if (granted)
+          self->send(account, release_atom::value, id);
+        else
+          busy->insert(account.address());
+        probe(self, busy);
+      },
+      [=](caf::error&) {
+        self->state.probing = false;
+        busy->insert(account.address());
+        probe(self, busy);
+      });
+}
+
+void try_start(device_ptr self) {
+  auto& st = self->state;
+  if (st.running != 0 || st.starting || st.probing)
+    return;
+  if (!st.online || st.queue.empty()) {
+    release_slot(self);
+    return;
+  }
+  if (st.limiter && !st.has_slot) {
+    if (!st.slot_requested) {
+      st.slot_requested = true;
+      self->send(st.limiter, acquire_atom::value);
+    }
+    return;
+  }
+  probe(self, std::make_shared<std::set<caf::actor_addr>>());
 }
 
 } // namespace
 
 device_actor::behavior_type device(device_ptr self, std::string serial,
-                                   task_manager_actor manager) {
+                                   task_manager_actor manager,
+                                   limiter_actor limiter) {
   self->state.serial = std::move(serial);
   self->state.manager = std::move(manager);
+  self->state.limiter = std::move(limiter);
   self->set_down_handler([=](const caf::down_msg& msg) {
     auto& st = self->state;
     if (msg.source != st.host.address())
@@ -71,26 +170,42 @@ device_actor::behavior_type device(device_ptr self, std::string serial,
     spdlog::warn("device {}: host on node '{}' lost", st.serial, st.node);
     st.online = false;
     // A start still being written is settled when its reply arrives.
-    if (st.running == 0 || st.starting)
+    if (st.running == 0 || st.starting) {
+      release_slot(self);
       return;
+    }
     self->send(st.manager, done_atom::value,
-               run_result{st.running, false, "device host lost"});
-    st.running = 0;
+               run_result{st.running, false, "device host lost", {}});
+    release(self);
   });
   return {
-    [=](enqueue_atom, task_id id) {
-      self->state.queue.push_back(id);
+    [=](enqueue_atom, task_id id, account_actor account) {
+      self->state.queue.push_back({id, std::move(account)});
+      try_start(self);
+    },
+    [=](wake_atom) { try_start(self); },
+    [=](slot_atom) {
+      auto& st = self->state;
+      st.slot_requested = false;
+      st.has_slot = true;
       try_start(self);
     },
     [=](dequeue_atom, task_id id) {
       auto& q = self->state.queue;
-      q.erase(std::remove(q.begin(), q.end(), id), q.end());
+      q.erase(std::remove_if(q.begin(), q.end(),
+                             [id](auto& e) { return e.id == id; }),
+              q.end());
     },
     [=](cancel_atom, task_id id) {
       auto& st = self->state;
       if (st.running != id)
         return;
-      if (!st.starting && st.host)
+      if (st.starting) {
+        // The start reply settles it; the account and slot go then.
+        st.running = 0;
+        return;
+      }
+      if (st.host)
         self->send(st.host, cancel_atom::value, id);
       release(self);
     },

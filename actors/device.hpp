@@ -1,5 +1,8 @@
 // The device actor: one per serial, in the server. Keeps the device's FIFO
-// queue and hands the head to the device's host when the device is free.
+// queue and hands its first startable task to the device's host when the
+// device is free: a task that runs as an account waits while that account
+// runs elsewhere, without holding up the tasks behind it; with a device
+// limit the device also waits for a slot.
 #pragma once
 
 #include "actors/actors.hpp"
@@ -8,20 +11,30 @@
 
 namespace tmx {
 
+struct queued_task {
+  task_id id = 0;
+  account_actor account; // invalid when the task runs as no account
+};
+
 struct device_state {
   static inline const char* name = "device";
   std::string serial;
   task_manager_actor manager;
+  limiter_actor limiter; // invalid when devices are not capped
   device_host_actor host; // invalid while never attached
   std::string node;
   bool online = false;
-  std::deque<task_id> queue;
+  std::deque<queued_task> queue;
   task_id running = 0;   // the task handed to the host (or being started)
+  account_actor running_account;
   bool starting = false; // waiting for the manager to mark `running` started
+  bool probing = false;  // waiting for an account to answer
+  bool has_slot = false;
+  bool slot_requested = false;
 };
 
 device_actor::behavior_type
 device(device_actor::stateful_pointer<device_state> self, std::string serial,
-       task_manager_actor manager);
+       task_manager_actor manager, limiter_actor limiter);
 
 } // namespace tmx

@@ -11,11 +11,11 @@
 
 namespace tmx {
 
-bool recover(store& db, task_manager_init& init, std::string& error) {
+bool recover(store& db, millis now, task_manager_init& init,
+             std::string& error) {
   // At-most-once: a run cut short by the end of the process is reported,
   // never repeated behind the user's back.
   std::vector<task> interrupted;
-  auto now = now_millis();
   auto e = db.for_each_with_status(task_status::running, [&](const task& t) {
     interrupted.push_back(t);
     interrupted.back().status = task_status::failed;
@@ -27,7 +27,8 @@ bool recover(store& db, task_manager_init& init, std::string& error) {
     e = db.update(interrupted);
   if (e == store_errc::ok)
     e = db.for_each_with_status(task_status::pending, [&](const task& t) {
-      init.pending.push_back(t);
+      if (t.scheduled_at <= now)
+        init.pending.push_back(t);
       return true;
     });
   if (e != store_errc::ok) {
@@ -40,6 +41,7 @@ bool recover(store& db, task_manager_init& init, std::string& error) {
                  interrupted.size());
   std::stable_sort(init.pending.begin(), init.pending.end(),
                    [](auto& a, auto& b) { return a.queue_seq < b.queue_seq; });
+  init.loaded_until = now + 1;
   init.next_id = db.next_id();
   init.next_queue_seq = db.next_queue_seq();
   init.devices = db.devices();
@@ -48,10 +50,13 @@ bool recover(store& db, task_manager_init& init, std::string& error) {
 }
 
 caf::behavior root(caf::stateful_actor<root_state>* self,
-                   std::shared_ptr<store> db, sim_options sim) {
+                   std::shared_ptr<store> db, node_options opts) {
   task_manager_init init;
+  init.retry = opts.retry;
+  init.timeout_scale = opts.timeout_scale;
+  init.device_limit = opts.device_limit;
   std::string error;
-  if (!recover(*db, init, error)) {
+  if (!recover(*db, now_millis(), init, error)) {
     spdlog::critical("{}", error);
     self->quit(make_error(ec::internal, error));
     return {};
@@ -64,8 +69,8 @@ caf::behavior root(caf::stateful_actor<root_state>* self,
                                    std::move(init));
   self->monitor(st.handles.db);
   self->monitor(st.handles.manager);
-  if (sim.devices > 0) {
-    st.local_host = self->spawn(sim_host, sim, st.handles.manager);
+  if (opts.sim.devices > 0) {
+    st.local_host = self->spawn(sim_host, opts.sim, st.handles.manager);
     self->monitor(st.local_host);
   }
   self->set_down_handler([=](const caf::down_msg& msg) {

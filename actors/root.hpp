@@ -18,6 +18,14 @@ struct server_handles {
   store_actor db;
 };
 
+/// What the node's components are started with.
+struct node_options {
+  sim_options sim;
+  retry_policy retry;
+  double timeout_scale = 1.0;
+  size_t device_limit = 0;
+};
+
 struct root_state {
   static inline const char* name = "root";
   server_handles handles;
@@ -30,11 +38,13 @@ struct root_state {
 /// Replies to (get_atom) with the handles, to (shutdown_atom) once every
 /// component is down. Returns an empty behavior on a storage failure.
 caf::behavior root(caf::stateful_actor<root_state>* self,
-                   std::shared_ptr<store> db, sim_options sim);
+                   std::shared_ptr<store> db, node_options opts);
 
 /// The start-up work of `root`, exposed for tests: running tasks become
-/// failed "interrupted by server restart"; the rest becomes the manager's
-/// initial state. False (and `error`) on a storage failure.
-bool recover(store& db, task_manager_init& init, std::string& error);
+/// failed "interrupted by server restart"; pending tasks due by `now` come
+/// back in queue order, later ones are left to the scheduler. False (and
+/// `error`) on a storage failure.
+bool recover(store& db, millis now, task_manager_init& init,
+             std::string& error);
 
 } // namespace tmx

@@ -1,11 +1,13 @@
 #include "actors/sim_host.hpp"
 
 #include "actors/timeouts.hpp"
+#include "model/run_policy.hpp"
 
 #include <caf/all.hpp>
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
+#include <memory>
 
 namespace tmx {
 
@@ -22,14 +24,54 @@ std::vector<device_desc> simulated_devices(const sim_options& opts) {
 
 namespace {
 
-/// One simulated script run: reports to the device after the duration,
-/// unless the host ends it first.
+/// What a simulated script prints, step by step.
+std::vector<std::string> sim_steps(const task& t) {
+  if (t.script_name == "post")
+    return {"opening the app", "uploading material", "writing the caption",
+            "publishing"};
+  if (t.script_name == "follow" || t.script_name == "unfollow")
+    return {"opening the app", "looking up the target user",
+            t.script_name + " tapped"};
+  if (t.script_name == "account_warmup")
+    return {"opening the app", "watching the feed", "liking by probability"};
+  return {"opening the app", "running " + t.script_name};
+}
+
+millis clock_millis() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch())
+    .count();
+}
+
+/// One simulated script run: prints its steps spread over the duration and
+/// reports to the device at the end, unless the host ends it first or its
+/// timeout comes first.
 caf::behavior sim_runner(caf::event_based_actor* self, device_actor dev,
-                         task_id id, caf::timespan duration, bool fails) {
-  self->delayed_send(self, duration, done_atom::value);
+                         run_order order, caf::timespan duration, bool fails) {
+  auto steps = std::make_shared<std::vector<std::string>>(sim_steps(order.t));
+  auto lines = std::make_shared<std::vector<log_line>>();
+  auto id = order.t.id;
+  auto timeout = std::chrono::milliseconds(order.timeout);
+  bool times_out = order.timeout > 0 && timeout < duration;
+  for (size_t i = 0; i < steps->size(); ++i) {
+    auto at = duration * static_cast<int64_t>(i) / static_cast<int64_t>(steps->size());
+    if (!times_out || at < timeout)
+      self->delayed_send(self, at, log_atom::value, i);
+  }
+  if (times_out)
+    self->delayed_send(self, timeout, done_atom::value);
+  else
+    self->delayed_send(self, duration, done_atom::value);
   return {
+    [=](log_atom, size_t step) {
+      lines->push_back({clock_millis(), (*steps)[step]});
+    },
     [=](done_atom) {
-      run_result r{id, !fails, fails ? "simulated failure" : ""};
+      run_result r{id, !fails && !times_out, "", std::move(*lines)};
+      if (times_out)
+        r.remark = timeout_remark(order.timeout);
+      else if (fails)
+        r.remark = "simulated failure";
       self->send(dev, done_atom::value, std::move(r));
       self->quit();
     },
@@ -70,7 +112,7 @@ sim_host(device_host_actor::stateful_pointer<sim_host_state> self,
       // not, and its task must not stay running forever.
       if (msg.reason)
         self->send(i->second.device, done_atom::value,
-                   run_result{i->first, false, "runner died"});
+                   run_result{i->first, false, "runner died", {}});
       runs.erase(i);
       return;
     }
@@ -85,7 +127,7 @@ sim_host(device_host_actor::stateful_pointer<sim_host_state> self,
       auto& st = self->state;
       std::bernoulli_distribution fail(st.opts.failure_rate);
       auto id = order.t.id;
-      auto runner = self->spawn<caf::linked>(sim_runner, dev, id,
+      auto runner = self->spawn<caf::linked>(sim_runner, dev, std::move(order),
                                              st.opts.task_duration,
                                              fail(st.rng));
       st.runs[id] = sim_run{runner, dev};

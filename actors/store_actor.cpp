@@ -30,10 +30,45 @@ store_behavior(store_actor::stateful_pointer<store_state> self,
         return failure(e, "insert");
       return ok_atom::value;
     },
-    [=](update_atom, const std::vector<task>& tasks) -> caf::result<ok_atom> {
-      auto e = self->state.db->update(tasks);
+    [=](update_atom, const std::vector<task>& tasks,
+        const std::vector<task_log>& logs) -> caf::result<ok_atom> {
+      auto e = self->state.db->update(tasks, logs);
       if (e != store_errc::ok)
         return failure(e, "update");
+      return ok_atom::value;
+    },
+    [=](log_atom, task_id id) -> caf::result<std::vector<log_line>> {
+      std::vector<log_line> lines;
+      auto e = self->state.db->get_log(id, lines);
+      if (e != store_errc::ok)
+        return failure(e, "log read");
+      return lines;
+    },
+    [=](due_atom, millis from, millis until)
+      -> caf::result<std::vector<due_entry>> {
+      std::vector<due_entry> out;
+      auto e = self->state.db->for_each_due(from, until,
+                                            [&](millis due, task_id id) {
+                                              out.push_back({due, id});
+                                              return true;
+                                            });
+      if (e != store_errc::ok)
+        return failure(e, "due scan");
+      return out;
+    },
+    [=](account_atom, const account& a) -> caf::result<ok_atom> {
+      auto e = self->state.db->put_account(a);
+      if (e != store_errc::ok)
+        return failure(e, "account write");
+      return ok_atom::value;
+    },
+    [=](account_atom, erase_atom, const std::string& username)
+      -> caf::result<ok_atom> {
+      auto e = self->state.db->erase_account(username);
+      if (e == store_errc::not_found)
+        return make_error(ec::not_found, "no such account");
+      if (e != store_errc::ok)
+        return failure(e, "account removal");
       return ok_atom::value;
     },
     [=](erase_atom, const std::vector<task_id>& ids)

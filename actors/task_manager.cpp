@@ -1,11 +1,14 @@
 #include "actors/task_manager.hpp"
 
+#include "actors/account.hpp"
 #include "actors/device.hpp"
+#include "actors/scheduler.hpp"
 #include "actors/timeouts.hpp"
 
 #include <caf/all.hpp>
 #include <spdlog/spdlog.h>
 
+#include <cmath>
 #include <memory>
 
 namespace tmx {
@@ -16,37 +19,38 @@ using manager_ptr = task_manager_actor::stateful_pointer<task_manager_state>;
 
 constexpr const char* stopped_remark = "stopped by user";
 
+task_manager_actor handle(manager_ptr self) {
+  return caf::actor_cast<task_manager_actor>(self);
+}
+
 device_actor& spawn_device(manager_ptr self, const std::string& serial) {
   auto& slot = self->state.devices[serial];
   if (!slot)
-    slot = self->spawn<caf::linked>(device, serial,
-                       caf::actor_cast<task_manager_actor>(self));
+    slot = self->spawn<caf::linked>(device, serial, handle(self),
+                                    self->state.limiter);
   return slot;
 }
 
-/// Arms the timer for the earliest scheduled task unless an earlier or
-/// equal one is armed already.
-void arm_timer(manager_ptr self) {
-  auto& st = self->state;
-  if (st.schedule.empty())
-    return;
-  auto due = st.schedule.begin()->first;
-  if (st.tick_at != 0 && st.tick_at <= due)
-    return;
-  st.tick_at = due;
-  auto delay = std::max<millis>(0, due - st.clock());
-  self->delayed_send(self, std::chrono::milliseconds(delay), tick_atom::value);
+account_actor gate(manager_ptr self, const std::string& username) {
+  if (username.empty())
+    return {};
+  auto& slot = self->state.gates[username];
+  if (!slot)
+    slot = self->spawn<caf::linked>(account_gate);
+  return slot;
 }
 
-/// A pending task enters its device queue now or waits for its due time.
-void enqueue(manager_ptr self, const task& t) {
+/// A pending task joins its device queue when it is due; until then it
+/// lives in the store and the scheduler wakes it.
+void admit(manager_ptr self, const task& t) {
   auto& st = self->state;
   if (t.scheduled_at > st.clock()) {
-    st.schedule.emplace(t.scheduled_at, t.id);
-    arm_timer(self);
+    self->send(st.timer, due_atom::value, t.id, t.scheduled_at);
     return;
   }
-  self->send(spawn_device(self, t.serial), enqueue_atom::value, t.id);
+  auto& stored = st.active[t.id] = t;
+  self->send(spawn_device(self, stored.serial), enqueue_atom::value,
+             stored.id, gate(self, stored.username));
 }
 
 /// Takes an active task out of its device: off the queue, or its run ended.
@@ -60,33 +64,118 @@ void withdraw(manager_ptr self, const task& t) {
     self->send(i->second, dequeue_atom::value, t.id);
 }
 
-/// Writes one task and calls `then` once the write is durable; a failed
-/// write is logged and reported to `on_error`.
+/// Runs `op` on the current state of task `id`: the active one, or one read
+/// from the store. Operations on a task being read wait for the read and
+/// then run in arrival order on one working copy, so none of them acts on
+/// a state another one has already changed.
+void with_task(manager_ptr self, task_id id, task_op op) {
+  auto& st = self->state;
+  if (auto i = st.active.find(id); i != st.active.end()) {
+    op(&i->second, caf::error{});
+    return;
+  }
+  if (auto i = st.loading.find(id); i != st.loading.end()) {
+    i->second.waiting.push_back(std::move(op));
+    return;
+  }
+  st.loading[id].waiting.push_back(std::move(op));
+  auto settle = [=](task* loaded, const caf::error& err) {
+    auto load = std::move(self->state.loading[id]);
+    self->state.loading.erase(id);
+    auto gone = make_error(ec::not_found, "task not found");
+    for (auto& waiting : load.waiting) {
+      auto& active = self->state.active;
+      if (auto i = active.find(id); i != active.end())
+        waiting(&i->second, caf::error{});
+      else if (loaded && !load.erased)
+        waiting(loaded, caf::error{});
+      else
+        waiting(nullptr, loaded ? gone : err);
+    }
+  };
+  self->request(st.db, request_timeout, get_atom::value, id)
+    .then([=](task& t) { settle(&t, caf::error{}); },
+          [=](caf::error& err) { settle(nullptr, err); });
+}
+
+/// Writes tasks (and logs) and calls `then` once the write is durable, or
+/// `on_error` with the store's error.
 template <class Then, class OnError>
-void write(manager_ptr self, task t, Then then, OnError on_error) {
-  std::vector<task> batch{std::move(t)};
+void write(manager_ptr self, std::vector<task> tasks,
+           std::vector<task_log> logs, Then then, OnError on_error) {
   self->request(self->state.db, request_timeout, update_atom::value,
-                std::move(batch))
+                std::move(tasks), std::move(logs))
     .then([=](ok_atom) mutable { then(); },
           [=](caf::error& err) mutable { on_error(err); });
 }
 
-void finish(manager_ptr self, const run_result& r) {
+template <class Then, class OnError>
+void write(manager_ptr self, task t, Then then, OnError on_error) {
+  write(self, std::vector<task>{std::move(t)}, {}, std::move(then),
+        std::move(on_error));
+}
+
+void log_failure(task_id id, const char* what, const caf::error& err) {
+  spdlog::error("task {}: {} not stored: {}", id, what,
+                to_api_error(err).message);
+}
+
+std::string start_line(const task& t) {
+  auto line = "started on device " + t.serial;
+  if (!t.username.empty())
+    line += " as " + t.username;
+  if (!t.node.empty())
+    line += " (node " + t.node + ")";
+  return line;
+}
+
+/// `t` (failed) becomes pending again, at the back of its device queue.
+void make_pending(manager_ptr self, task& t) {
+  t.status = task_status::pending;
+  t.retry_count += 1;
+  t.queue_seq = self->state.next_queue_seq++;
+  // A task whose start time passed long ago runs now, not at that time.
+  if (t.scheduled_at != 0 && t.scheduled_at < self->state.clock())
+    t.scheduled_at = 0;
+}
+
+void finish(manager_ptr self, run_result& r) {
   auto& st = self->state;
   auto i = st.active.find(r.id);
   if (i == st.active.end() || i->second.status != task_status::running)
     return; // stopped or deleted while it ran: already settled
   task t = std::move(i->second);
   st.active.erase(i);
-  t.status = r.ok ? task_status::completed : task_status::failed;
-  t.finished_at = st.clock();
+  auto now = st.clock();
+  t.finished_at = now;
   t.remark = r.remark;
+  task_log log{t.id, {{t.started_at, start_line(t)}}};
+  for (auto& line : r.lines)
+    log.lines.push_back(std::move(line));
+  log.lines.push_back({now, r.ok ? "completed"
+                                 : "failed: " + r.remark});
+  auto& policy = st.retry;
+  if (!r.ok && t.auto_retry_count < policy.max_auto) {
+    // The remark keeps the error; the task waits out a random delay.
+    make_pending(self, t);
+    t.auto_retry_count += 1;
+    std::uniform_int_distribution<millis> delay(policy.delay_min,
+                                                policy.delay_max);
+    t.scheduled_at = now + delay(st.rng);
+    log.lines.push_back({now, "automatic retry "
+                                + std::to_string(t.auto_retry_count) + " of "
+                                + std::to_string(policy.max_auto)});
+  } else {
+    t.status = r.ok ? task_status::completed : task_status::failed;
+  }
+  auto id = t.id;
   write(
-    self, std::move(t), [] {},
-    [=](caf::error& err) {
-      spdlog::error("task {}: result not stored: {}", r.id,
-                    to_api_error(err).message);
-    });
+    self, {t}, {std::move(log)},
+    [=] {
+      if (t.status == task_status::pending)
+        admit(self, t);
+    },
+    [=](caf::error& err) { log_failure(id, "result", err); });
 }
 
 /// The tasks of one create request, in the request's order, or an error.
@@ -95,7 +184,6 @@ struct fan_out {
   api_error error;
 };
 
-/// The (serial, username) pairs a request runs on.
 fan_out expand(manager_ptr self, const create_command& cmd) {
   auto& st = self->state;
   auto& req = cmd.req;
@@ -182,10 +270,8 @@ void create(manager_ptr self, create_command cmd,
     .then(
       [=](ok_atom) mutable {
         release_key();
-        for (auto& t : *tasks) {
-          auto& stored = self->state.active[t.id] = std::move(t);
-          enqueue(self, stored);
-        }
+        for (auto& t : *tasks)
+          admit(self, t);
         rp.deliver(ids);
       },
       [=](caf::error& err) mutable {
@@ -194,88 +280,94 @@ void create(manager_ptr self, create_command cmd,
       });
 }
 
-void stop(manager_ptr self, task_id id, caf::typed_response_promise<task> rp) {
-  auto& st = self->state;
-  auto i = st.active.find(id);
-  if (i == st.active.end()) {
-    // Completed or failed (stop is idempotent), or unknown.
-    self->request(st.db, request_timeout, get_atom::value, id)
-      .then([=](task& t) mutable { rp.deliver(std::move(t)); },
-            [=](caf::error& err) mutable { rp.deliver(err); });
+void create_with_key(manager_ptr self, create_command cmd,
+                     caf::typed_response_promise<std::vector<task_id>> rp) {
+  auto& key = cmd.idempotency_key;
+  if (!self->state.keys_in_flight.insert(key).second) {
+    rp.deliver(make_error(ec::conflict, "a request with this Idempotency-Key "
+                                        "is still in progress"));
     return;
   }
-  task t = std::move(i->second);
-  st.active.erase(i);
-  auto was = t;
-  if (t.status == task_status::running)
-    t.finished_at = st.clock();
-  t.status = task_status::failed;
-  t.remark = stopped_remark;
-  write(
-    self, t,
-    [=]() mutable {
-      withdraw(self, was);
-      rp.deliver(t);
-    },
-    [=](caf::error& err) mutable {
-      // The store did not take the stop; it still holds the old state.
-      withdraw(self, was);
-      rp.deliver(err);
-    });
+  self->request(self->state.db, request_timeout, idem_atom::value, key)
+    .then(
+      [=](idempotency_record& rec) mutable {
+        if (self->state.clock() - rec.created_at >= idempotency_window) {
+          create(self, cmd, rp);
+          return;
+        }
+        self->state.keys_in_flight.erase(cmd.idempotency_key);
+        if (rec.fingerprint == cmd.fingerprint)
+          rp.deliver(rec.task_ids);
+        else
+          rp.deliver(make_error(ec::conflict, "Idempotency-Key was used with "
+                                              "a different request body"));
+      },
+      [=](caf::error& err) mutable {
+        if (to_api_error(err).code == ec::not_found) {
+          create(self, cmd, rp);
+          return;
+        }
+        self->state.keys_in_flight.erase(cmd.idempotency_key);
+        rp.deliver(err);
+      });
 }
 
-/// `t` (failed) becomes pending again, at the back of its device queue.
-void make_pending(manager_ptr self, task& t) {
-  t.status = task_status::pending;
-  t.retry_count += 1;
-  t.remark.clear();
-  t.queue_seq = self->state.next_queue_seq++;
-  // A task whose start time passed long ago runs now, not at that time.
-  if (t.scheduled_at != 0 && t.scheduled_at < self->state.clock())
-    t.scheduled_at = 0;
+void stop(manager_ptr self, task_id id, caf::typed_response_promise<task> rp) {
+  with_task(self, id, [=](task* current, const caf::error& err) mutable {
+    if (!current) {
+      rp.deliver(err);
+      return;
+    }
+    if (!current->active()) {
+      rp.deliver(*current); // stop is idempotent
+      return;
+    }
+    auto& st = self->state;
+    auto was = *current;
+    if (current->status == task_status::running)
+      current->finished_at = st.clock();
+    current->status = task_status::failed;
+    current->remark = stopped_remark;
+    task t = *current;
+    if (st.active.erase(id) != 0)
+      withdraw(self, was);
+    write(
+      self, t, [=]() mutable { rp.deliver(t); },
+      [=](caf::error& err) mutable {
+        log_failure(id, "stop", err);
+        rp.deliver(err);
+      });
+  });
+}
+
+caf::error not_retryable(const task& t) {
+  return make_error(ec::conflict, "task " + std::to_string(t.id) + " is "
+                                    + std::string(status_text(t.status))
+                                    + ", only a failed task can be retried");
 }
 
 void retry(manager_ptr self, task_id id,
            caf::typed_response_promise<task> rp) {
-  auto& st = self->state;
-  auto conflict = [](const task& t) {
-    return make_error(ec::conflict, "task " + std::to_string(t.id) + " is "
-                                      + std::string(status_text(t.status))
-                                      + ", only a failed task can be retried");
-  };
-  auto i = st.active.find(id);
-  if (i != st.active.end()) {
-    rp.deliver(conflict(i->second));
-    return;
-  }
-  self->request(st.db, request_timeout, get_atom::value, id)
-    .then(
-      [=](task& t) mutable {
-        auto& st = self->state;
-        if (auto j = st.active.find(id); j != st.active.end()) {
-          rp.deliver(conflict(j->second)); // retried meanwhile
-          return;
-        }
-        if (t.status != task_status::failed) {
-          rp.deliver(conflict(t));
-          return;
-        }
-        make_pending(self, t);
-        st.active[id] = t;
-        write(
-          self, t,
-          [=]() mutable {
-            if (auto j = self->state.active.find(id);
-                j != self->state.active.end())
-              enqueue(self, j->second);
-            rp.deliver(t);
-          },
-          [=](caf::error& err) mutable {
-            self->state.active.erase(id);
-            rp.deliver(err);
-          });
+  with_task(self, id, [=](task* current, const caf::error& err) mutable {
+    if (!current) {
+      rp.deliver(err);
+      return;
+    }
+    if (current->status != task_status::failed) {
+      rp.deliver(not_retryable(*current));
+      return;
+    }
+    make_pending(self, *current);
+    current->remark.clear();
+    task t = *current;
+    write(
+      self, t,
+      [=]() mutable {
+        admit(self, t);
+        rp.deliver(t);
       },
       [=](caf::error& err) mutable { rp.deliver(err); });
+  });
 }
 
 void retry_all(manager_ptr self, caf::typed_response_promise<uint64_t> rp) {
@@ -285,33 +377,26 @@ void retry_all(manager_ptr self, caf::typed_response_promise<uint64_t> rp) {
         auto& st = self->state;
         std::vector<task> batch;
         for (auto& t : failed) {
-          if (st.active.count(t.id) != 0)
-            continue; // retried on its own meanwhile
+          // One being read for another operation gets its own turn.
+          if (st.active.count(t.id) != 0 || st.loading.count(t.id) != 0)
+            continue;
           make_pending(self, t);
-          st.active[t.id] = t;
+          t.remark.clear();
           batch.push_back(std::move(t));
         }
         if (batch.empty()) {
           rp.deliver(uint64_t{0});
           return;
         }
-        std::vector<task_id> ids;
-        for (auto& t : batch)
-          ids.push_back(t.id);
-        self->request(st.db, request_timeout, update_atom::value, batch)
-          .then(
-            [=](ok_atom) mutable {
-              for (auto id : ids)
-                if (auto j = self->state.active.find(id);
-                    j != self->state.active.end())
-                  enqueue(self, j->second);
-              rp.deliver(static_cast<uint64_t>(ids.size()));
-            },
-            [=](caf::error& err) mutable {
-              for (auto id : ids)
-                self->state.active.erase(id);
-              rp.deliver(err);
-            });
+        auto n = static_cast<uint64_t>(batch.size());
+        write(
+          self, batch, {},
+          [=]() mutable {
+            for (auto& t : batch)
+              admit(self, t);
+            rp.deliver(n);
+          },
+          [=](caf::error& err) mutable { rp.deliver(err); });
       },
       [=](caf::error& err) mutable { rp.deliver(err); });
 }
@@ -320,11 +405,12 @@ void erase(manager_ptr self, const std::vector<task_id>& ids,
            caf::typed_response_promise<std::vector<task_id>> rp) {
   auto& st = self->state;
   for (auto id : ids) {
-    auto i = st.active.find(id);
-    if (i == st.active.end())
-      continue;
-    withdraw(self, i->second);
-    st.active.erase(i);
+    if (auto i = st.active.find(id); i != st.active.end()) {
+      withdraw(self, i->second);
+      st.active.erase(i);
+    } else if (auto j = st.loading.find(id); j != st.loading.end()) {
+      j->second.erased = true;
+    }
   }
   self->request(st.db, request_timeout, erase_atom::value, ids)
     .then([=](std::vector<task_id>& erased) mutable { rp.deliver(erased); },
@@ -347,9 +433,8 @@ void list_devices(manager_ptr self,
   auto one_more = [=]() mutable {
     if (--g->awaited > 0)
       return;
-    auto& st = self->state;
     for (auto& d : g->devices)
-      for (auto& [name, a] : st.accounts)
+      for (auto& [name, a] : self->state.accounts)
         if (a.serial == d.serial)
           d.accounts.push_back(name);
     std::sort(g->devices.begin(), g->devices.end(),
@@ -367,7 +452,8 @@ void list_devices(manager_ptr self,
 }
 
 void start(manager_ptr self, task_id id, const std::string& serial,
-           const std::string& node, caf::typed_response_promise<task> rp) {
+           const std::string& node,
+           caf::typed_response_promise<run_order> rp) {
   auto& st = self->state;
   auto i = st.active.find(id);
   if (i == st.active.end() || i->second.status != task_status::pending
@@ -380,8 +466,13 @@ void start(manager_ptr self, task_id id, const std::string& serial,
   t.started_at = st.clock();
   t.finished_at = 0;
   t.node = node;
+  auto timeout = base_timeout(t.script_name, t.script_config);
+  run_order order{t, serial,
+                  static_cast<millis>(std::llround(timeout * st.timeout_scale))};
+  // The log of the last run starts over with this one.
+  task_log log{id, {{t.started_at, start_line(t)}}};
   write(
-    self, t, [=]() mutable { rp.deliver(t); },
+    self, {t}, {std::move(log)}, [=]() mutable { rp.deliver(order); },
     [=](caf::error& err) mutable {
       // Not stored as running: it must not run, nor stay running here.
       self->state.active.erase(id);
@@ -407,19 +498,57 @@ void register_host(manager_ptr self, const std::string& node,
   }
 }
 
-void tick(manager_ptr self) {
-  auto& st = self->state;
-  st.tick_at = 0;
-  auto now = st.clock();
-  while (!st.schedule.empty() && st.schedule.begin()->first <= now) {
-    auto id = st.schedule.begin()->second;
-    st.schedule.erase(st.schedule.begin());
-    auto i = st.active.find(id);
-    if (i != st.active.end() && i->second.status == task_status::pending)
-      self->send(spawn_device(self, i->second.serial), enqueue_atom::value,
-                 id);
+void wake(manager_ptr self, const std::vector<task_id>& ids) {
+  for (auto id : ids) {
+    if (self->state.active.count(id) != 0)
+      continue; // already in its queue
+    with_task(self, id, [=](task* t, const caf::error&) {
+      if (t && t->status == task_status::pending
+          && self->state.active.count(id) == 0)
+        admit(self, *t);
+    });
   }
-  arm_timer(self);
+}
+
+void put_account(manager_ptr self, account a,
+                 caf::typed_response_promise<account> rp) {
+  if (self->state.devices.count(a.serial) == 0) {
+    rp.deliver(make_error(ec::invalid_params,
+                          "serial: unknown device '" + a.serial + "'"));
+    return;
+  }
+  self->request(self->state.db, request_timeout, account_atom::value, a)
+    .then(
+      [=](ok_atom) mutable {
+        self->state.accounts[a.username] = a;
+        rp.deliver(a);
+      },
+      [=](caf::error& err) mutable { rp.deliver(err); });
+}
+
+void erase_account(manager_ptr self, const std::string& username,
+                   caf::typed_response_promise<ok_atom> rp) {
+  if (self->state.accounts.count(username) == 0) {
+    rp.deliver(make_error(ec::not_found, "no such account"));
+    return;
+  }
+  self->request(self->state.db, request_timeout, account_atom::value,
+                erase_atom::value, username)
+    .then(
+      [=](ok_atom) mutable {
+        // Tasks already created for it keep their account gate.
+        self->state.accounts.erase(username);
+        rp.deliver(ok_atom::value);
+      },
+      [=](caf::error& err) mutable { rp.deliver(err); });
+}
+
+/// Replies through a response promise that `f` fills in.
+template <class T, class F>
+caf::result<T> promise(manager_ptr self, F f) {
+  auto rp = self->make_response_promise<T>();
+  f(rp);
+  return rp;
 }
 
 } // namespace
@@ -434,94 +563,72 @@ task_manager_actor::behavior_type task_manager(manager_ptr self,
     return duration_cast<milliseconds>(system_clock::now().time_since_epoch())
       .count();
   };
+  st.retry = init.retry;
+  st.timeout_scale = init.timeout_scale;
   st.next_id = init.next_id;
   st.next_queue_seq = init.next_queue_seq;
+  if (init.device_limit > 0)
+    st.limiter = self->spawn<caf::linked>(limiter, init.device_limit);
+  st.timer = self->spawn<caf::linked>(scheduler, st.db, handle(self),
+                                      st.clock, init.loaded_until);
   for (auto& a : init.accounts)
     st.accounts[a.username] = a;
   for (auto& serial : init.devices)
     spawn_device(self, serial);
-  for (auto& t : init.pending) {
-    auto& stored = st.active[t.id] = t;
-    enqueue(self, stored);
-  }
+  for (auto& t : init.pending)
+    admit(self, t);
+  using ids = std::vector<task_id>;
   return {
-    [=](create_atom, create_command& cmd)
-      -> caf::result<std::vector<task_id>> {
-      auto rp = self->make_response_promise<std::vector<task_id>>();
-      auto& key = cmd.idempotency_key;
-      if (key.empty()) {
-        create(self, std::move(cmd), rp);
-        return rp;
-      }
-      if (!self->state.keys_in_flight.insert(key).second)
-        return make_error(ec::conflict, "a request with this Idempotency-Key "
-                                        "is still in progress");
-      self->request(self->state.db, request_timeout, idem_atom::value, key)
-        .then(
-          [=](idempotency_record& rec) mutable {
-            auto fresh = self->state.clock() - rec.created_at
-                         < idempotency_window;
-            if (!fresh) {
-              create(self, cmd, rp);
-              return;
-            }
-            self->state.keys_in_flight.erase(cmd.idempotency_key);
-            if (rec.fingerprint == cmd.fingerprint)
-              rp.deliver(rec.task_ids);
-            else
-              rp.deliver(make_error(ec::conflict,
-                                    "Idempotency-Key was used with a "
-                                    "different request body"));
-          },
-          [=](caf::error& err) mutable {
-            if (to_api_error(err).code == ec::not_found) {
-              create(self, cmd, rp);
-              return;
-            }
-            self->state.keys_in_flight.erase(cmd.idempotency_key);
-            rp.deliver(err);
-          });
-      return rp;
+    [=](create_atom, create_command& cmd) {
+      return promise<ids>(self, [&](auto rp) {
+        if (cmd.idempotency_key.empty())
+          create(self, std::move(cmd), rp);
+        else
+          create_with_key(self, std::move(cmd), rp);
+      });
     },
-    [=](stop_atom, task_id id) -> caf::result<task> {
-      auto rp = self->make_response_promise<task>();
-      stop(self, id, rp);
-      return rp;
+    [=](stop_atom, task_id id) {
+      return promise<task>(self, [&](auto rp) { stop(self, id, rp); });
     },
-    [=](retry_atom, task_id id) -> caf::result<task> {
-      auto rp = self->make_response_promise<task>();
-      retry(self, id, rp);
-      return rp;
+    [=](retry_atom, task_id id) {
+      return promise<task>(self, [&](auto rp) { retry(self, id, rp); });
     },
-    [=](retry_all_atom) -> caf::result<uint64_t> {
-      auto rp = self->make_response_promise<uint64_t>();
-      retry_all(self, rp);
-      return rp;
+    [=](retry_all_atom) {
+      return promise<uint64_t>(self, [&](auto rp) { retry_all(self, rp); });
     },
-    [=](erase_atom, const std::vector<task_id>& ids)
-      -> caf::result<std::vector<task_id>> {
-      auto rp = self->make_response_promise<std::vector<task_id>>();
-      erase(self, ids, rp);
-      return rp;
+    [=](erase_atom, const ids& xs) {
+      return promise<ids>(self, [&](auto rp) { erase(self, xs, rp); });
     },
-    [=](device_atom) -> caf::result<std::vector<device_info>> {
-      auto rp = self->make_response_promise<std::vector<device_info>>();
-      list_devices(self, rp);
-      return rp;
+    [=](device_atom) {
+      return promise<std::vector<device_info>>(
+        self, [&](auto rp) { list_devices(self, rp); });
     },
     [=](start_atom, task_id id, const std::string& serial,
-        const std::string& node) -> caf::result<task> {
-      auto rp = self->make_response_promise<task>();
-      start(self, id, serial, node, rp);
-      return rp;
+        const std::string& node) {
+      return promise<run_order>(
+        self, [&](auto rp) { start(self, id, serial, node, rp); });
     },
-    [=](done_atom, const run_result& r) { finish(self, r); },
+    [=](done_atom, run_result& r) { finish(self, r); },
     [=](register_atom, const std::string& node, const device_host_actor& host,
         const std::vector<device_desc>& devs) {
       register_host(self, node, host, devs);
       return ok_atom::value;
     },
-    [=](tick_atom) { tick(self); },
+    [=](due_atom, const ids& xs) { wake(self, xs); },
+    [=](account_atom, account& a) {
+      return promise<account>(
+        self, [&](auto rp) { put_account(self, std::move(a), rp); });
+    },
+    [=](account_atom) {
+      std::vector<account> all;
+      for (auto& [name, a] : self->state.accounts)
+        all.push_back(a);
+      return all;
+    },
+    [=](account_atom, erase_atom, const std::string& username) {
+      return promise<ok_atom>(
+        self, [&](auto rp) { erase_account(self, username, rp); });
+    },
   };
 }
 

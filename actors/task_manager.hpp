@@ -4,6 +4,7 @@
 #pragma once
 
 #include "actors/actors.hpp"
+#include "model/run_policy.hpp"
 
 #include <functional>
 #include <map>
@@ -17,25 +18,43 @@ namespace tmx {
 struct task_manager_init {
   task_id next_id = 1;
   uint64_t next_queue_seq = 1;
-  std::vector<task> pending;         // ascending queue_seq
+  std::vector<task> pending;         // due ones, ascending queue_seq
+  millis loaded_until = 0;           // later due times come from the store
   std::vector<std::string> devices;  // every serial ever seen
   std::vector<account> accounts;
   std::function<millis()> clock;     // wall clock unless a test drives it
+  retry_policy retry;
+  double timeout_scale = 1.0;        // runner.timeout-scale
+  size_t device_limit = 0;           // 0 = no cap
+};
+
+/// A task being read from the store for an operation, and the operations
+/// that wait for it (in arrival order, each seeing the previous one's
+/// changes).
+using task_op = std::function<void(task*, const caf::error&)>;
+
+struct task_load {
+  std::vector<task_op> waiting;
+  bool erased = false; // deleted while the read was under way
 };
 
 struct task_manager_state {
   static inline const char* name = "task_manager";
   store_actor db;
+  scheduler_actor timer;
+  limiter_actor limiter;
   std::function<millis()> clock;
+  retry_policy retry;
+  double timeout_scale = 1.0;
   task_id next_id = 1;
   uint64_t next_queue_seq = 1;
-  /// Pending and running tasks; finished ones live in the store only.
+  /// Due pending tasks (in device queues) and running ones. Finished tasks
+  /// and pending ones that are not due yet live in the store only.
   std::unordered_map<task_id, task> active;
+  std::unordered_map<task_id, task_load> loading;
   std::map<std::string, device_actor> devices;
   std::map<std::string, account> accounts;
-  /// Pending tasks not yet due, by due time.
-  std::multimap<millis, task_id> schedule;
-  millis tick_at = 0; // when the armed timer fires, 0 = none armed
+  std::map<std::string, account_actor> gates;
   std::unordered_set<std::string> keys_in_flight;
   std::mt19937_64 rng{std::random_device{}()};
 };

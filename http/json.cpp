@@ -114,4 +114,33 @@ void write_ids(json_writer& w, const std::vector<task_id>& ids) {
   w.EndArray();
 }
 
+void write_account(json_writer& w, const account& a) {
+  w.StartObject();
+  w.Key("username");
+  string(w, a.username);
+  w.Key("serial");
+  string(w, a.serial);
+  w.Key("platform");
+  string(w, a.platform);
+  w.Key("enabled");
+  w.Bool(a.enabled);
+  w.EndObject();
+}
+
+void write_log(json_writer& w, const std::vector<log_line>& lines) {
+  w.StartObject();
+  w.Key("lines");
+  w.StartArray();
+  for (auto& line : lines) {
+    w.StartObject();
+    w.Key("at");
+    w.String(format_time(line.at));
+    w.Key("text");
+    string(w, line.text);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
+}
+
 } // namespace tmx

@@ -40,4 +40,9 @@ void write_device(json_writer& w, const device_info& d);
 
 void write_ids(json_writer& w, const std::vector<task_id>& ids);
 
+void write_account(json_writer& w, const account& a);
+
+/// `{"lines": [{"at": ISO-8601, "text": ...}]}`.
+void write_log(json_writer& w, const std::vector<log_line>& lines);
+
 } // namespace tmx

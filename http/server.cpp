@@ -10,6 +10,7 @@
 #include <spdlog/spdlog.h>
 
 #include <charconv>
+#include <optional>
 #include <set>
 
 namespace tmx {
@@ -66,6 +67,9 @@ std::vector<std::string_view> split_path(std::string_view path) {
   return parts;
 }
 
+api_error parse_paging(const restinio::query_string_params_t& qp,
+                       uint32_t& page, uint32_t& page_size);
+
 /// Reads the list query of GET /api/v1/task.
 api_error parse_list_query(const restinio::query_string_params_t& qp,
                            task_filter& filter, uint32_t& page,
@@ -85,18 +89,7 @@ api_error parse_list_query(const restinio::query_string_params_t& qp,
       return invalid("source must be \"api\" or \"ui\"");
     filter.source = std::string(*v);
   }
-  int64_t n = 0;
-  if (auto v = qp.get_param("page")) {
-    if (!parse_int(*v, 1, UINT32_MAX, n))
-      return invalid("page must be an integer >= 1");
-    page = static_cast<uint32_t>(n);
-  }
-  if (auto v = qp.get_param("page_size")) {
-    if (!parse_int(*v, 1, 100, n))
-      return invalid("page_size must be an integer 1-100");
-    page_size = static_cast<uint32_t>(n);
-  }
-  return {};
+  return parse_paging(qp, page, page_size);
 }
 
 /// Body of DELETE /api/v1/task/batch: 1-1000 ids, duplicates counted once.
@@ -118,6 +111,90 @@ api_error parse_batch_ids(std::string_view body, std::vector<task_id>& ids) {
       ids.push_back(v.GetUint64());
   }
   return {};
+}
+
+/// Body of POST /api/v1/account.
+api_error parse_account(std::string_view body, account& out) {
+  rapidjson::Document doc;
+  doc.Parse(body.data(), body.size());
+  if (doc.HasParseError() || !doc.IsObject())
+    return invalid("body must be a JSON object");
+  auto text = [&](const char* name, std::string& into) -> api_error {
+    auto it = doc.FindMember(name);
+    if (it == doc.MemberEnd() || !it->value.IsString()
+        || it->value.GetStringLength() == 0)
+      return invalid(std::string(name) + " must be a non-empty string");
+    into.assign(it->value.GetString(), it->value.GetStringLength());
+    return {};
+  };
+  if (auto err = text("username", out.username))
+    return err;
+  if (auto err = text("serial", out.serial))
+    return err;
+  if (auto it = doc.FindMember("platform");
+      it != doc.MemberEnd() && !it->value.IsNull()) {
+    if (!it->value.IsString()
+        || (it->value.GetString() != std::string_view("tiktok")
+            && it->value.GetString() != std::string_view("instagram")))
+      return invalid("platform must be \"tiktok\" or \"instagram\"");
+    out.platform = it->value.GetString();
+  }
+  if (auto it = doc.FindMember("enabled");
+      it != doc.MemberEnd() && !it->value.IsNull()) {
+    if (!it->value.IsBool())
+      return invalid("enabled must be true or false");
+    out.enabled = it->value.GetBool();
+  }
+  return {};
+}
+
+/// page and page_size of a list query (defaults 1 and 20, at most 100).
+api_error parse_paging(const restinio::query_string_params_t& qp,
+                       uint32_t& page, uint32_t& page_size) {
+  int64_t n = 0;
+  if (auto v = qp.get_param("page")) {
+    if (!parse_int(*v, 1, UINT32_MAX, n))
+      return invalid("page must be an integer >= 1");
+    page = static_cast<uint32_t>(n);
+  }
+  if (auto v = qp.get_param("page_size")) {
+    if (!parse_int(*v, 1, 100, n))
+      return invalid("page_size must be an integer 1-100");
+    page_size = static_cast<uint32_t>(n);
+  }
+  return {};
+}
+
+/// The filter of GET /api/v1/account.
+struct account_query {
+  std::string serial;
+  std::string platform;
+  std::optional<bool> enabled;
+  uint32_t page = 1;
+  uint32_t page_size = 20;
+
+  bool matches(const account& a) const {
+    return (serial.empty() || a.serial == serial)
+           && (platform.empty() || a.platform == platform)
+           && (!enabled || a.enabled == *enabled);
+  }
+};
+
+api_error parse_account_query(const restinio::query_string_params_t& qp,
+                              account_query& q) {
+  if (auto v = qp.get_param("serial"))
+    q.serial = std::string(*v);
+  if (auto v = qp.get_param("platform")) {
+    if (*v != "tiktok" && *v != "instagram")
+      return invalid("platform must be \"tiktok\" or \"instagram\"");
+    q.platform = std::string(*v);
+  }
+  if (auto v = qp.get_param("enabled")) {
+    if (*v != "true" && *v != "false")
+      return invalid("enabled must be true or false");
+    q.enabled = *v == "true";
+  }
+  return parse_paging(qp, q.page, q.page_size);
 }
 
 } // namespace
@@ -182,6 +259,22 @@ struct http_server::impl {
       if (!is(restinio::http_method_get()))
         return not_allowed();
       devices(req);
+    } else if (n == 1 && path[0] == "account") {
+      if (is(restinio::http_method_get()))
+        list_accounts(req);
+      else if (is(restinio::http_method_post()))
+        put_account(req);
+      else
+        return not_allowed();
+    } else if (n == 2 && path[0] == "account") {
+      if (!is(restinio::http_method_delete()))
+        return not_allowed();
+      auto name = restinio::utils::try_unescape_percent_encoding(path[1]);
+      if (!name) {
+        reply_error(req, invalid("username is not valid percent-encoding"));
+        return restinio::request_accepted();
+      }
+      erase_account(req, std::move(*name));
     } else if (n == 1 && path[0] == "task") {
       if (is(restinio::http_method_get()))
         list(req);
@@ -213,11 +306,13 @@ struct http_server::impl {
     } else if ((n == 2 || n == 3) && path[0] == "task") {
       task_id id = 0;
       bool action = n == 3 && (path[2] == "stop" || path[2] == "retry");
-      if (n == 3 && !action) {
+      bool log = n == 3 && path[2] == "log";
+      if (n == 3 && !action && !log) {
         reply_error(req, {ec::not_found, "no such route"});
         return restinio::request_accepted();
       }
       if (action ? !is(restinio::http_method_post())
+          : log  ? !is(restinio::http_method_get())
                  : !is(restinio::http_method_get())
                      && !is(restinio::http_method_delete()))
         return not_allowed();
@@ -225,7 +320,9 @@ struct http_server::impl {
         reply_error(req, invalid("task_id must be a positive integer"));
         return restinio::request_accepted();
       }
-      if (n == 3)
+      if (log)
+        show_log(req, id);
+      else if (n == 3)
         task_action(req, id, path[2] == "stop");
       else if (is(restinio::http_method_get()))
         detail(req, id);
@@ -391,6 +488,85 @@ struct http_server::impl {
           });
         },
         erase_atom::value, std::vector<task_id>{id});
+  }
+
+  void show_log(const request& req, task_id id) {
+    ask(req, handles.db,
+        [req](std::vector<log_line>& lines) {
+          reply_ok(req, [&](json_writer& w) { write_log(w, lines); });
+        },
+        log_atom::value, id);
+  }
+
+  void put_account(const request& req) {
+    if (req->body().size() > max_body_bytes) {
+      reply_error(req, invalid("body is larger than 1 MiB"), 413);
+      return;
+    }
+    account a;
+    if (auto err = parse_account(req->body(), a)) {
+      reply_error(req, err);
+      return;
+    }
+    ask(req, handles.manager,
+        [req](account& a) {
+          reply_ok(req, [&](json_writer& w) { write_account(w, a); });
+        },
+        account_atom::value, std::move(a));
+  }
+
+  void list_accounts(const request& req) {
+    account_query q;
+    api_error err;
+    try {
+      err = parse_account_query(restinio::parse_query(req->header().query()),
+                                q);
+    } catch (const std::exception&) {
+      err = invalid("query string is malformed");
+    }
+    if (err) {
+      reply_error(req, err);
+      return;
+    }
+    ask(req, handles.manager,
+        [req, q](std::vector<account>& all) {
+          std::vector<const account*> hits;
+          for (auto& a : all)
+            if (q.matches(a))
+              hits.push_back(&a);
+          auto first = std::min<size_t>(
+            hits.size(), static_cast<size_t>(q.page - 1) * q.page_size);
+          auto last = std::min<size_t>(hits.size(), first + q.page_size);
+          reply_ok(req, [&](json_writer& w) {
+            w.StartObject();
+            w.Key("accounts");
+            w.StartArray();
+            for (auto i = first; i < last; ++i)
+              write_account(w, *hits[i]);
+            w.EndArray();
+            w.Key("total");
+            w.Uint64(hits.size());
+            w.Key("page");
+            w.Uint(q.page);
+            w.Key("page_size");
+            w.Uint(q.page_size);
+            w.EndObject();
+          });
+        },
+        account_atom::value);
+  }
+
+  void erase_account(const request& req, std::string username) {
+    ask(req, handles.manager,
+        [req](ok_atom) {
+          reply_ok(req, [&](json_writer& w) {
+            w.StartObject();
+            w.Key("deleted_count");
+            w.Uint(1);
+            w.EndObject();
+          });
+        },
+        account_atom::value, erase_atom::value, std::move(username));
   }
 
   void batch_delete(const request& req) {

@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <csignal>
+#include <ctime>
 #include <cstdlib>
 #include <iostream>
 #include <string_view>
@@ -32,6 +33,16 @@ struct server_config : caf::actor_system_config {
     opt_group{custom_options_, "license"}
       .add<std::string>("plan", "Starter, Pro, Team or Business (default Pro)")
       .add<int64_t>("device-limit", "devices running at once, 0 = no cap");
+    opt_group{custom_options_, "tmx"}
+      .add<std::string>("timezone", "time zone of HH:MM start times, a TZ "
+                                    "value such as \"Europe/Berlin\" "
+                                    "(default: the system's)");
+    opt_group{custom_options_, "retry"}
+      .add<int64_t>("max-auto", "automatic retries of a failed run, 0 = off")
+      .add<caf::timespan>("delay-min", "shortest delay before one (5s)")
+      .add<caf::timespan>("delay-max", "longest delay before one (60s)");
+    opt_group{custom_options_, "runner"}
+      .add<double>("timeout-scale", "multiplies every script timeout (1)");
     opt_group{custom_options_, "sim"}
       .add<int64_t>("devices", "simulated devices (default 8, 0 = none)")
       .add<caf::timespan>("task-duration", "simulated run time (default 2s)")
@@ -79,15 +90,15 @@ public:
     }
   }
 
-  void fraction(const char* key, double& out) {
+  void number(const char* key, double lo, double hi, double& out) {
     if (auto v = find(key)) {
       std::optional<double> d;
       if (auto x = caf::get_if<double>(v))
         d = *x;
       else if (auto i = caf::get_if<int64_t>(v))
         d = static_cast<double>(*i);
-      if (!d || *d < 0 || *d > 1)
-        fail(key, "must be a number 0-1");
+      if (!d || !(*d >= lo && *d <= hi))
+        fail(key, "must be a number " + trimmed(lo) + "-" + trimmed(hi));
       else
         out = *d;
     }
@@ -103,7 +114,27 @@ public:
     }
   }
 
+  void millis_of(const char* key, tmx::millis& out) {
+    auto span = std::chrono::milliseconds(out);
+    caf::timespan t = span;
+    duration(key, t);
+    out = std::chrono::duration_cast<std::chrono::milliseconds>(t).count();
+  }
+
+  void fail(const std::string& message) {
+    if (error_.empty())
+      error_ = message;
+  }
+
 private:
+  static std::string trimmed(double x) {
+    auto s = std::to_string(x);
+    s.erase(s.find_last_not_of('0') + 1);
+    if (!s.empty() && s.back() == '.')
+      s.pop_back();
+    return s;
+  }
+
   const caf::config_value* find(const char* key) {
     return caf::get_if(&content_, key);
   }
@@ -121,7 +152,8 @@ struct server_options {
   http_options http;
   std::string storage_path = "./data";
   bool storage_sync = false;
-  sim_options sim;
+  std::string timezone; // "" = the system's
+  node_options node;
 };
 
 bool read_options(const caf::settings& content, server_options& out,
@@ -129,7 +161,10 @@ bool read_options(const caf::settings& content, server_options& out,
   option_reader r(content);
   int64_t port = out.http.port;
   int64_t threads = static_cast<int64_t>(out.http.threads);
-  int64_t devices = out.sim.devices;
+  auto& sim = out.node.sim;
+  auto& retry = out.node.retry;
+  int64_t devices = sim.devices;
+  int64_t max_auto = retry.max_auto;
   r.text("http.address", out.http.address);
   r.integer("http.port", 1, 65535, port);
   r.integer("http.threads", 1, 64, threads);
@@ -137,9 +172,16 @@ bool read_options(const caf::settings& content, server_options& out,
   r.flag("storage.sync", out.storage_sync);
   r.text("license.plan", out.http.license.plan);
   r.integer("license.device-limit", 0, 1000000, out.http.license.device_limit);
+  r.text("tmx.timezone", out.timezone);
+  r.integer("retry.max-auto", 0, 1000, max_auto);
+  r.millis_of("retry.delay-min", retry.delay_min);
+  r.millis_of("retry.delay-max", retry.delay_max);
+  if (retry.delay_min > retry.delay_max)
+    r.fail("option retry.delay-min must not exceed retry.delay-max");
+  r.number("runner.timeout-scale", 0.0001, 1000, out.node.timeout_scale);
   r.integer("sim.devices", 0, 9999, devices);
-  r.duration("sim.task-duration", out.sim.task_duration);
-  r.fraction("sim.failure-rate", out.sim.failure_rate);
+  r.duration("sim.task-duration", sim.task_duration);
+  r.number("sim.failure-rate", 0, 1, sim.failure_rate);
   error = r.error();
   auto& plan = out.http.license.plan;
   if (error.empty() && plan != "Starter" && plan != "Pro" && plan != "Team"
@@ -147,7 +189,9 @@ bool read_options(const caf::settings& content, server_options& out,
     error = "option license.plan must be one of Starter, Pro, Team, Business";
   out.http.port = static_cast<uint16_t>(port);
   out.http.threads = static_cast<size_t>(threads);
-  out.sim.devices = static_cast<int>(devices);
+  sim.devices = static_cast<int>(devices);
+  retry.max_auto = static_cast<uint32_t>(max_auto);
+  out.node.device_limit = static_cast<size_t>(out.http.license.device_limit);
   return error.empty();
 }
 
@@ -192,6 +236,12 @@ int main(int argc, char** argv) {
     std::cerr << "tmx-server: " << error << '\n';
     return EXIT_FAILURE;
   }
+  if (!opts.timezone.empty()) {
+    // The process's local zone is the server's zone: set it before any
+    // thread reads the time.
+    setenv("TZ", opts.timezone.c_str(), 1);
+  }
+  tzset();
   store::options store_opts;
   store_opts.path = opts.storage_path;
   store_opts.sync = opts.storage_sync;
@@ -203,7 +253,7 @@ int main(int argc, char** argv) {
 
   caf::actor_system sys{cfg};
   std::atomic<bool> root_down{false};
-  auto supervisor = sys.spawn(root, std::move(db), opts.sim);
+  auto supervisor = sys.spawn(root, std::move(db), opts.node);
   supervisor->attach_functor([&root_down] { root_down = true; });
   server_handles handles;
   bool ready = false;

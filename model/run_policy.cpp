@@ -1,0 +1,44 @@
+#include "model/run_policy.hpp"
+
+#include <rapidjson/document.h>
+
+#include <cstdio>
+
+namespace tmx {
+
+namespace {
+
+int64_t seconds_field(const rapidjson::Document& cfg, const char* name) {
+  if (!cfg.IsObject())
+    return 0;
+  auto it = cfg.FindMember(name);
+  if (it == cfg.MemberEnd() || !it->value.IsInt64() || it->value.GetInt64() < 0)
+    return 0;
+  return it->value.GetInt64();
+}
+
+} // namespace
+
+millis base_timeout(std::string_view script, std::string_view config_json) {
+  rapidjson::Document cfg;
+  cfg.Parse(config_json.data(), config_json.size());
+  int64_t seconds = 600;
+  if (script == "post")
+    seconds = seconds_field(cfg, "upload_wait_time")
+              + seconds_field(cfg, "sound_wait_time") + 300;
+  else if (script == "account_warmup")
+    seconds = seconds_field(cfg, "task_duration") + 120;
+  return seconds * 1000;
+}
+
+std::string timeout_remark(millis timeout) {
+  char buf[64];
+  if (timeout % 1000 == 0)
+    std::snprintf(buf, sizeof(buf), "timeout after %lld s",
+                  static_cast<long long>(timeout / 1000));
+  else
+    std::snprintf(buf, sizeof(buf), "timeout after %.3g s", timeout / 1000.0);
+  return buf;
+}
+
+} // namespace tmx
