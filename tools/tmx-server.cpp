@@ -13,6 +13,7 @@
 #include <csignal>
 #include <ctime>
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <string_view>
 
@@ -156,6 +157,18 @@ struct server_options {
   node_options node;
 };
 
+/// A zone name of the system's database, or a POSIX TZ rule (which has an
+/// offset, hence a digit). glibc falls back to UTC on anything else without
+/// a word, which would shift every HH:MM start time.
+bool known_zone(const std::string& tz) {
+  if (tz.find("..") != std::string::npos)
+    return false;
+  if (tz.find_first_of("0123456789") != std::string::npos)
+    return true;
+  std::error_code ec;
+  return std::filesystem::is_regular_file("/usr/share/zoneinfo/" + tz, ec);
+}
+
 bool read_options(const caf::settings& content, server_options& out,
                   std::string& error) {
   option_reader r(content);
@@ -183,6 +196,9 @@ bool read_options(const caf::settings& content, server_options& out,
   r.duration("sim.task-duration", sim.task_duration);
   r.number("sim.failure-rate", 0, 1, sim.failure_rate);
   error = r.error();
+  if (error.empty() && !out.timezone.empty() && !known_zone(out.timezone))
+    error = "option tmx.timezone names no known time zone (e.g. "
+            "\"Europe/Berlin\", \"UTC\", or a POSIX TZ rule)";
   auto& plan = out.http.license.plan;
   if (error.empty() && plan != "Starter" && plan != "Pro" && plan != "Team"
       && plan != "Business")
