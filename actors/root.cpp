@@ -91,9 +91,11 @@ caf::behavior root(caf::stateful_actor<root_state>* self,
       auto& st = self->state;
       st.stopping = true;
       auto rp = self->make_response_promise<ok_atom>();
+      // The manager (and with it the devices) first, so that the end of the
+      // host is no news to anyone.
+      self->send_exit(st.handles.manager, caf::exit_reason::user_shutdown);
       if (st.local_host)
         self->send_exit(st.local_host, caf::exit_reason::user_shutdown);
-      self->send_exit(st.handles.manager, caf::exit_reason::user_shutdown);
       // The store takes this after every write already sent to it.
       self->request(st.handles.db, request_timeout, shutdown_atom::value)
         .then(

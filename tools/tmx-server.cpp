@@ -211,6 +211,19 @@ bool read_options(const caf::settings& content, server_options& out,
   return error.empty();
 }
 
+/// Stops the components in order (the store last); false if they did not
+/// confirm it.
+bool shut_down(caf::scoped_actor& self, const caf::actor& supervisor) {
+  bool clean = true;
+  self->request(supervisor, request_timeout, shutdown_atom::value)
+    .receive([](ok_atom) {},
+             [&](caf::error& err) {
+               spdlog::error("shutdown: {}", self->system().render(err));
+               clean = false;
+             });
+  return clean;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -293,7 +306,7 @@ int main(int argc, char** argv) {
   } catch (const std::exception& e) {
     std::cerr << "tmx-server: cannot serve HTTP on " << opts.http.address
               << ':' << opts.http.port << ": " << e.what() << '\n';
-    self->send_exit(supervisor, caf::exit_reason::user_shutdown);
+    shut_down(self, supervisor);
     return EXIT_FAILURE;
   }
   spdlog::info("tmx-server listening on http://{}:{} (plan {}, data {})",
@@ -310,13 +323,6 @@ int main(int argc, char** argv) {
     }
   }
   http.stop();
-  bool clean = !root_down;
-  if (clean)
-    self->request(supervisor, request_timeout, shutdown_atom::value)
-      .receive([](ok_atom) {},
-               [&](caf::error& err) {
-                 spdlog::error("shutdown: {}", sys.render(err));
-                 clean = false;
-               });
+  bool clean = !root_down && shut_down(self, supervisor);
   return clean ? EXIT_SUCCESS : EXIT_FAILURE;
 }
