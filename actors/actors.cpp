@@ -6,6 +6,33 @@
 
 namespace tmx {
 
+void add_message_types(caf::actor_system_config& cfg) {
+  cfg.add_message_type<task>("tmx::task")
+    .add_message_type<task_filter>("tmx::task_filter")
+    .add_message_type<task_page>("tmx::task_page")
+    .add_message_type<task_counts>("tmx::task_counts")
+    .add_message_type<idempotency_record>("tmx::idempotency_record")
+    .add_message_type<device_desc>("tmx::device_desc")
+    .add_message_type<device_info>("tmx::device_info")
+    .add_message_type<run_order>("tmx::run_order")
+    .add_message_type<run_result>("tmx::run_result")
+    .add_message_type<create_request>("tmx::create_request")
+    .add_message_type<create_command>("tmx::create_command")
+    .add_message_type<log_line>("tmx::log_line")
+    .add_message_type<task_log>("tmx::task_log")
+    .add_message_type<due_entry>("tmx::due_entry")
+    .add_message_type<account>("tmx::account")
+    .add_message_type<node_info>("tmx::node_info")
+    .add_message_type<device_host_actor>("tmx::device_host_actor")
+    .add_message_type<device_actor>("tmx::device_actor")
+    .add_message_type<gatekeeper_actor>("tmx::gatekeeper_actor")
+    .add_message_type<account_actor>("tmx::account_actor")
+    .add_message_type<limiter_actor>("tmx::limiter_actor")
+    .add_message_type<scheduler_actor>("tmx::scheduler_actor")
+    .add_message_type<task_manager_actor>("tmx::task_manager_actor")
+    .add_message_type<store_actor>("tmx::store_actor");
+}
+
 caf::error make_error(ec code, std::string message) {
   return caf::error(static_cast<uint8_t>(code), error_category,
                     caf::make_message(std::move(message)));

@@ -7,6 +7,7 @@
 #include "model/task.hpp"
 #include "storage/store.hpp"
 
+#include <caf/actor_system_config.hpp>
 #include <caf/atom.hpp>
 #include <caf/detail/scope_guard.hpp>
 #include <caf/error.hpp>
@@ -55,6 +56,8 @@ using release_atom = caf::atom_constant<caf::atom("release")>;
 using wake_atom = caf::atom_constant<caf::atom("wake")>;
 using slot_atom = caf::atom_constant<caf::atom("slot")>;
 using log_atom = caf::atom_constant<caf::atom("log")>;
+using ping_atom = caf::atom_constant<caf::atom("ping")>;
+using node_atom = caf::atom_constant<caf::atom("node")>;
 
 // -- message data ------------------------------------------------------------
 
@@ -87,6 +90,16 @@ struct run_result {
   bool ok = false;
   std::string remark;
   std::vector<log_line> lines; // what the script printed
+};
+
+/// A device host (node) as GET /api/v1/node shows it.
+struct node_info {
+  std::string name;
+  std::string address;          // "host:port" of the peer, "in-process"
+  std::vector<std::string> devices;
+  millis connected_since = 0;
+  millis last_seen = 0;
+  bool online = false;
 };
 
 /// A pending task that falls due at `due`.
@@ -146,7 +159,12 @@ using device_host_actor = caf::typed_actor<
   // Starts a run; the result goes to the sender as (done_atom, run_result).
   caf::reacts_to<run_atom, run_order>,
   // Ends the run of a task at once (no result is sent for it).
-  caf::reacts_to<cancel_atom, task_id>>;
+  caf::reacts_to<cancel_atom, task_id>,
+  // Ends every run: the server that ordered them is gone and has failed
+  // them (at-most-once).
+  caf::reacts_to<stop_atom>,
+  // The devices this host has.
+  caf::replies_to<get_atom>::with<std::vector<device_desc>>>;
 
 /// One per username: an account runs at most one task at a time, on
 /// whichever device.
@@ -215,9 +233,10 @@ using task_manager_actor = caf::typed_actor<
     run_order>,
   // A run ended: the task becomes completed or failed.
   caf::reacts_to<done_atom, run_result>,
-  // A device host announces itself and its devices.
+  // A device host announces itself and its devices; replies with the
+  // serials it refused because a live host of another node has them.
   caf::replies_to<register_atom, std::string, device_host_actor,
-                  std::vector<device_desc>>::with<ok_atom>,
+                  std::vector<device_desc>>::with<std::vector<std::string>>,
   // Scheduled tasks fell due: they go to their device queues.
   caf::reacts_to<due_atom, std::vector<task_id>>,
   // Creates or updates an account; replies with it.
@@ -226,6 +245,23 @@ using task_manager_actor = caf::typed_actor<
   caf::replies_to<account_atom>::with<std::vector<account>>,
   // Removes an account.
   caf::replies_to<account_atom, erase_atom, std::string>::with<ok_atom>>;
+
+/// The one actor a node publishes on its cluster port: device hosts prove
+/// the cluster secret here before anything else of the server hears them.
+using gatekeeper_actor = caf::typed_actor<
+  // A device host registers (node name, cluster secret, host, devices);
+  // replies with the refused serials, or an error for a wrong secret.
+  caf::replies_to<register_atom, std::string, std::string, device_host_actor,
+                  std::vector<device_desc>>::with<std::vector<std::string>>,
+  // A registered node is alive (sent every second by agents).
+  caf::reacts_to<ping_atom, std::string>,
+  // Every node known since start-up (for this node's HTTP API only).
+  caf::replies_to<node_atom>::with<std::vector<node_info>>>;
+
+/// Registers every message type with CAF, the vectors of them included (the
+/// type-id block of CAF 0.17 does not): needed before anything crosses the
+/// network.
+void add_message_types(caf::actor_system_config& cfg);
 
 // -- errors between actors ---------------------------------------------------
 
@@ -321,6 +357,12 @@ typename Inspector::result_type inspect(Inspector& f, run_result& x) {
 }
 
 template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, node_info& x) {
+  return f(caf::meta::type_name("node_info"), x.name, x.address, x.devices,
+           x.connected_since, x.last_seen, x.online);
+}
+
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, due_entry& x) {
   return f(caf::meta::type_name("due_entry"), x.due, x.id);
 }
@@ -362,6 +404,8 @@ CAF_BEGIN_TYPE_ID_BLOCK(tmx, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(tmx, (tmx::task_log))
   CAF_ADD_TYPE_ID(tmx, (tmx::due_entry))
   CAF_ADD_TYPE_ID(tmx, (tmx::account))
+  CAF_ADD_TYPE_ID(tmx, (tmx::node_info))
+  CAF_ADD_TYPE_ID(tmx, (tmx::gatekeeper_actor))
   CAF_ADD_TYPE_ID(tmx, (tmx::device_host_actor))
   CAF_ADD_TYPE_ID(tmx, (tmx::account_actor))
   CAF_ADD_TYPE_ID(tmx, (tmx::limiter_actor))

@@ -1,5 +1,6 @@
 #include "actors/root.hpp"
 
+#include "actors/gatekeeper.hpp"
 #include "actors/store_actor.hpp"
 #include "actors/timeouts.hpp"
 #include "model/time.hpp"
@@ -69,9 +70,20 @@ caf::behavior root(caf::stateful_actor<root_state>* self,
                                    std::move(init));
   self->monitor(st.handles.db);
   self->monitor(st.handles.manager);
+  st.handles.gate = self->spawn(gatekeeper, opts.cluster_secret,
+                                st.handles.manager, now_millis);
+  self->monitor(st.handles.gate);
   if (opts.sim.devices > 0) {
-    st.local_host = self->spawn(sim_host, opts.sim, st.handles.manager);
+    st.local_host = self->spawn(sim_host, opts.sim);
     self->monitor(st.local_host);
+    self->request(st.handles.gate, request_timeout, register_atom::value,
+                  opts.sim.node, opts.cluster_secret, st.local_host,
+                  simulated_devices(opts.sim))
+      .then([](std::vector<std::string>&) {},
+            [](caf::error& err) {
+              spdlog::critical("in-process devices not registered: {}",
+                               to_api_error(err).message);
+            });
   }
   self->set_down_handler([=](const caf::down_msg& msg) {
     if (self->state.stopping)
@@ -84,8 +96,8 @@ caf::behavior root(caf::stateful_actor<root_state>* self,
   });
   return {
     [=](get_atom) {
-      return caf::make_message(self->state.handles.manager,
-                               self->state.handles.db);
+      auto& h = self->state.handles;
+      return caf::make_message(h.manager, h.db, h.gate);
     },
     [=](shutdown_atom) -> caf::result<ok_atom> {
       auto& st = self->state;
@@ -93,6 +105,7 @@ caf::behavior root(caf::stateful_actor<root_state>* self,
       auto rp = self->make_response_promise<ok_atom>();
       // The manager (and with it the devices) first, so that the end of the
       // host is no news to anyone.
+      self->send_exit(st.handles.gate, caf::exit_reason::user_shutdown);
       self->send_exit(st.handles.manager, caf::exit_reason::user_shutdown);
       if (st.local_host)
         self->send_exit(st.local_host, caf::exit_reason::user_shutdown);

@@ -16,6 +16,7 @@ namespace tmx {
 struct server_handles {
   task_manager_actor manager;
   store_actor db;
+  gatekeeper_actor gate;
 };
 
 /// What the node's components are started with.
@@ -24,6 +25,7 @@ struct node_options {
   retry_policy retry;
   double timeout_scale = 1.0;
   size_t device_limit = 0;
+  std::string cluster_secret;
 };
 
 struct root_state {
@@ -35,7 +37,7 @@ struct root_state {
 
 /// Reads the start-up state from `db` (and fails the tasks that were
 /// running when the previous process ended), then spawns the components.
-/// Replies to (get_atom) with the handles, to (shutdown_atom) once every
+/// Replies to (get_atom) with the manager, store and gatekeeper handles, to (shutdown_atom) once every
 /// component is down. Returns an empty behavior on a storage failure.
 caf::behavior root(caf::stateful_actor<root_state>* self,
                    std::shared_ptr<store> db, node_options opts);

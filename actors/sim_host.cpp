@@ -78,29 +78,17 @@ caf::behavior sim_runner(caf::event_based_actor* self, device_actor dev,
   };
 }
 
-void register_devices(device_host_actor::stateful_pointer<sim_host_state> self,
-                      task_manager_actor manager) {
-  auto devs = simulated_devices(self->state.opts);
-  self->request(manager, request_timeout, register_atom::value,
-                self->state.opts.node,
-                caf::actor_cast<device_host_actor>(self), devs)
-    .then(
-      [=](ok_atom) {
-        spdlog::info("sim host '{}': {} simulated devices registered",
-                     self->state.opts.node, self->state.opts.devices);
-      },
-      [=](caf::error& err) {
-        spdlog::error("sim host: registration failed ({}), retrying",
-                      to_api_error(err).message);
-        register_devices(self, manager);
-      });
+void end_run(device_host_actor::stateful_pointer<sim_host_state> self,
+             const sim_run& run) {
+  self->unlink_from(run.runner); // its exit is not news to us
+  self->send_exit(run.runner, caf::exit_reason::user_shutdown);
 }
 
 } // namespace
 
 device_host_actor::behavior_type
 sim_host(device_host_actor::stateful_pointer<sim_host_state> self,
-         sim_options opts, task_manager_actor manager) {
+         sim_options opts) {
   self->state.opts = std::move(opts);
   // Runners are linked: when the host goes, its runs end with it.
   self->set_exit_handler([=](const caf::exit_msg& msg) {
@@ -119,8 +107,6 @@ sim_host(device_host_actor::stateful_pointer<sim_host_state> self,
     if (msg.reason)
       self->quit(msg.reason); // from the supervisor or a linked peer
   });
-  if (self->state.opts.devices > 0)
-    register_devices(self, manager);
   return {
     [=](run_atom, run_order& order) {
       auto dev = caf::actor_cast<device_actor>(self->current_sender());
@@ -137,10 +123,19 @@ sim_host(device_host_actor::stateful_pointer<sim_host_state> self,
       auto i = runs.find(id);
       if (i == runs.end())
         return;
-      self->unlink_from(i->second.runner); // its exit is not news to us
-      self->send_exit(i->second.runner, caf::exit_reason::user_shutdown);
+      end_run(self, i->second);
       runs.erase(i);
     },
+    [=](stop_atom) {
+      auto& runs = self->state.runs;
+      if (!runs.empty())
+        spdlog::warn("sim host '{}': ending {} runs", self->state.opts.node,
+                     runs.size());
+      for (auto& [id, run] : runs)
+        end_run(self, run);
+      runs.clear();
+    },
+    [=](get_atom) { return simulated_devices(self->state.opts); },
   };
 }
 

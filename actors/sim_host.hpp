@@ -35,10 +35,10 @@ struct sim_host_state {
   std::mt19937_64 rng{std::random_device{}()};
 };
 
-/// Registers its devices with `manager`, then runs what their device actors
-/// hand it.
+/// Runs what the device actors of its devices hand it; whoever spawns it
+/// registers it (in-process with the gatekeeper, or an agent's connector).
 device_host_actor::behavior_type
 sim_host(device_host_actor::stateful_pointer<sim_host_state> self,
-         sim_options opts, task_manager_actor manager);
+         sim_options opts);
 
 } // namespace tmx

@@ -480,11 +480,27 @@ void start(manager_ptr self, task_id id, const std::string& serial,
     });
 }
 
-void register_host(manager_ptr self, const std::string& node,
-                   const device_host_actor& host,
-                   const std::vector<device_desc>& devs) {
+std::vector<std::string> register_host(manager_ptr self,
+                                       const std::string& node,
+                                       const device_host_actor& host,
+                                       const std::vector<device_desc>& devs) {
   auto& st = self->state;
+  std::vector<std::string> refused;
+  auto addr = host.address();
+  if (st.watched_hosts.insert(addr).second)
+    self->monitor(host);
   for (auto& d : devs) {
+    auto& holder = st.device_hosts[d.serial];
+    if (holder && holder != addr) {
+      // A serial is one phone: a second host claiming it while the first
+      // lives is a misconfiguration (or a copied agent config).
+      spdlog::warn("node '{}' claims device {} which a live host of another "
+                   "node has: refused",
+                   node, d.serial);
+      refused.push_back(d.serial);
+      continue;
+    }
+    holder = addr;
     for (auto& name : d.accounts)
       if (st.accounts.count(name) == 0)
         st.accounts[name] = account{name, d.serial, "tiktok", true};
@@ -496,6 +512,7 @@ void register_host(manager_ptr self, const std::string& node,
             });
     self->send(spawn_device(self, d.serial), attach_atom::value, host, node);
   }
+  return refused;
 }
 
 void wake(manager_ptr self, const std::vector<task_id>& ids) {
@@ -571,6 +588,13 @@ task_manager_actor::behavior_type task_manager(manager_ptr self,
     st.limiter = self->spawn<caf::linked>(limiter, init.device_limit);
   st.timer = self->spawn<caf::linked>(scheduler, st.db, handle(self),
                                       st.clock, init.loaded_until);
+  self->set_down_handler([=](const caf::down_msg& msg) {
+    // A host is gone: its serials are free for whoever claims them next.
+    auto& st = self->state;
+    st.watched_hosts.erase(msg.source);
+    for (auto i = st.device_hosts.begin(); i != st.device_hosts.end();)
+      i = i->second == msg.source ? st.device_hosts.erase(i) : std::next(i);
+  });
   for (auto& a : init.accounts)
     st.accounts[a.username] = a;
   for (auto& serial : init.devices)
@@ -611,8 +635,7 @@ task_manager_actor::behavior_type task_manager(manager_ptr self,
     [=](done_atom, run_result& r) { finish(self, r); },
     [=](register_atom, const std::string& node, const device_host_actor& host,
         const std::vector<device_desc>& devs) {
-      register_host(self, node, host, devs);
-      return ok_atom::value;
+      return register_host(self, node, host, devs);
     },
     [=](due_atom, const ids& xs) { wake(self, xs); },
     [=](account_atom, account& a) {

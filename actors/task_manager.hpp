@@ -9,6 +9,7 @@
 #include <functional>
 #include <map>
 #include <random>
+#include <set>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -53,6 +54,9 @@ struct task_manager_state {
   std::unordered_map<task_id, task> active;
   std::unordered_map<task_id, task_load> loading;
   std::map<std::string, device_actor> devices;
+  /// Which live host has each attached serial.
+  std::map<std::string, caf::actor_addr> device_hosts;
+  std::set<caf::actor_addr> watched_hosts;
   std::map<std::string, account> accounts;
   std::map<std::string, account_actor> gates;
   std::unordered_set<std::string> keys_in_flight;

@@ -127,6 +127,26 @@ void write_account(json_writer& w, const account& a) {
   w.EndObject();
 }
 
+void write_node(json_writer& w, const node_info& n) {
+  w.StartObject();
+  w.Key("name");
+  string(w, n.name);
+  w.Key("address");
+  string_or_null(w, n.address);
+  w.Key("state");
+  string(w, n.online ? "online" : "offline");
+  w.Key("devices");
+  w.StartArray();
+  for (auto& d : n.devices)
+    string(w, d);
+  w.EndArray();
+  w.Key("connected_since");
+  time_or_null(w, n.connected_since);
+  w.Key("last_seen");
+  time_or_null(w, n.last_seen);
+  w.EndObject();
+}
+
 void write_log(json_writer& w, const std::vector<log_line>& lines) {
   w.StartObject();
   w.Key("lines");

@@ -42,6 +42,8 @@ void write_ids(json_writer& w, const std::vector<task_id>& ids);
 
 void write_account(json_writer& w, const account& a);
 
+void write_node(json_writer& w, const node_info& n);
+
 /// `{"lines": [{"at": ISO-8601, "text": ...}]}`.
 void write_log(json_writer& w, const std::vector<log_line>& lines);
 

@@ -259,6 +259,10 @@ struct http_server::impl {
       if (!is(restinio::http_method_get()))
         return not_allowed();
       devices(req);
+    } else if (n == 1 && path[0] == "node") {
+      if (!is(restinio::http_method_get()))
+        return not_allowed();
+      nodes(req);
     } else if (n == 1 && path[0] == "account") {
       if (is(restinio::http_method_get()))
         list_accounts(req);
@@ -363,6 +367,22 @@ struct http_server::impl {
           });
         },
         device_atom::value);
+  }
+
+  void nodes(const request& req) {
+    ask(req, handles.gate,
+        [req](std::vector<node_info>& nodes) {
+          reply_ok(req, [&](json_writer& w) {
+            w.StartObject();
+            w.Key("nodes");
+            w.StartArray();
+            for (auto& n : nodes)
+              write_node(w, n);
+            w.EndArray();
+            w.EndObject();
+          });
+        },
+        node_atom::value);
   }
 
   void list(const request& req) {

@@ -4,9 +4,11 @@
 #include "actors/root.hpp"
 #include "actors/timeouts.hpp"
 #include "http/server.hpp"
+#include "tools/options.hpp"
 
 #include <caf/all.hpp>
 #include <caf/io/all.hpp>
+#include <caf/io/middleman.hpp>
 #include <spdlog/spdlog.h>
 
 #include <atomic>
@@ -23,11 +25,17 @@ using namespace tmx;
 
 struct server_config : caf::actor_system_config {
   server_config() {
-    add_message_types<caf::id_block::tmx>();
+    tmx::add_message_types(*this);
+    load<caf::io::middleman>();
+    set_heartbeat_defaults(*this);
     opt_group{custom_options_, "http"}
       .add<std::string>("address", "bind address (default 127.0.0.1)")
       .add<int64_t>("port", "HTTP port (default 50809)")
       .add<int64_t>("threads", "HTTP I/O threads (default 2)");
+    opt_group{custom_options_, "cluster"}
+      .add<std::string>("address", "cluster bind address (127.0.0.1)")
+      .add<int64_t>("port", "cluster port for tmx-agent, 0 = none (50810)")
+      .add<std::string>("secret", "shared secret agents must present");
     opt_group{custom_options_, "storage"}
       .add<std::string>("path", "data directory (default ./data)")
       .add<bool>("sync", "fsync every write (default false)");
@@ -51,123 +59,16 @@ struct server_config : caf::actor_system_config {
   }
 };
 
-/// Reads the options and checks each one's type and range; a key given with
-/// a wrong value stops the server with a message naming it.
-class option_reader {
-public:
-  explicit option_reader(const caf::settings& content) : content_(content) {
-  }
-
-  const std::string& error() const {
-    return error_;
-  }
-
-  void text(const char* key, std::string& out) {
-    if (auto v = find(key)) {
-      if (auto s = caf::get_if<std::string>(v))
-        out = *s;
-      else
-        fail(key, "must be a string");
-    }
-  }
-
-  void integer(const char* key, int64_t lo, int64_t hi, int64_t& out) {
-    if (auto v = find(key)) {
-      auto i = caf::get_if<int64_t>(v);
-      if (!i || *i < lo || *i > hi)
-        fail(key, "must be an integer " + std::to_string(lo) + "-"
-                    + std::to_string(hi));
-      else
-        out = *i;
-    }
-  }
-
-  void flag(const char* key, bool& out) {
-    if (auto v = find(key)) {
-      if (auto b = caf::get_if<bool>(v))
-        out = *b;
-      else
-        fail(key, "must be true or false");
-    }
-  }
-
-  void number(const char* key, double lo, double hi, double& out) {
-    if (auto v = find(key)) {
-      std::optional<double> d;
-      if (auto x = caf::get_if<double>(v))
-        d = *x;
-      else if (auto i = caf::get_if<int64_t>(v))
-        d = static_cast<double>(*i);
-      if (!d || !(*d >= lo && *d <= hi))
-        fail(key, "must be a number " + trimmed(lo) + "-" + trimmed(hi));
-      else
-        out = *d;
-    }
-  }
-
-  void duration(const char* key, caf::timespan& out) {
-    if (auto v = find(key)) {
-      auto t = caf::get_if<caf::timespan>(v);
-      if (!t || t->count() < 0)
-        fail(key, "must be a duration such as 300ms, 2s or 60s");
-      else
-        out = *t;
-    }
-  }
-
-  void millis_of(const char* key, tmx::millis& out) {
-    auto span = std::chrono::milliseconds(out);
-    caf::timespan t = span;
-    duration(key, t);
-    out = std::chrono::duration_cast<std::chrono::milliseconds>(t).count();
-  }
-
-  void fail(const std::string& message) {
-    if (error_.empty())
-      error_ = message;
-  }
-
-private:
-  static std::string trimmed(double x) {
-    auto s = std::to_string(x);
-    s.erase(s.find_last_not_of('0') + 1);
-    if (!s.empty() && s.back() == '.')
-      s.pop_back();
-    return s;
-  }
-
-  const caf::config_value* find(const char* key) {
-    return caf::get_if(&content_, key);
-  }
-
-  void fail(const char* key, const std::string& rule) {
-    if (error_.empty())
-      error_ = std::string("option ") + key + " " + rule;
-  }
-
-  const caf::settings& content_;
-  std::string error_;
-};
-
 struct server_options {
   http_options http;
+  std::string cluster_address = "127.0.0.1";
+  uint16_t cluster_port = 50810;
+  bool cluster_port_given = false;
   std::string storage_path = "./data";
   bool storage_sync = false;
   std::string timezone; // "" = the system's
   node_options node;
 };
-
-/// A zone name of the system's database, or a POSIX TZ rule (which has an
-/// offset, hence a digit). glibc falls back to UTC on anything else without
-/// a word, which would shift every HH:MM start time.
-bool known_zone(const std::string& tz) {
-  if (tz.find("..") != std::string::npos)
-    return false;
-  if (tz.find_first_of("0123456789") != std::string::npos)
-    return true;
-  std::error_code ec;
-  return std::filesystem::is_regular_file("/usr/share/zoneinfo/" + tz, ec);
-}
 
 bool read_options(const caf::settings& content, server_options& out,
                   std::string& error) {
@@ -178,6 +79,12 @@ bool read_options(const caf::settings& content, server_options& out,
   auto& retry = out.node.retry;
   int64_t devices = sim.devices;
   int64_t max_auto = retry.max_auto;
+  int64_t cluster_port = out.cluster_port;
+  r.text("cluster.address", out.cluster_address);
+  r.integer("cluster.port", 0, 65535, cluster_port);
+  out.cluster_port = static_cast<uint16_t>(cluster_port);
+  out.cluster_port_given = caf::get_if(&content, "cluster.port") != nullptr;
+  r.text("cluster.secret", out.node.cluster_secret);
   r.text("http.address", out.http.address);
   r.integer("http.port", 1, 65535, port);
   r.integer("http.threads", 1, 64, threads);
@@ -235,36 +142,17 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   server_config cfg;
-  if (auto err = cfg.parse(argc, argv)) {
-    std::cerr << "tmx-server: " << cfg.render(err) << '\n';
-    return EXIT_FAILURE;
-  }
-  if (cfg.cli_helptext_printed)
-    return EXIT_SUCCESS;
   server_options opts;
   std::string error;
-  // CAF drops a wrongly typed key of the config file without a word; the
-  // file is read once more as it is written so that such a key stops us.
-  bool file_given = false;
-  for (int i = 1; i < argc; ++i)
-    file_given |= std::string_view(argv[i]).rfind("--config-file=", 0) == 0;
-  if (auto raw = caf::actor_system_config::parse_config_file(
-        cfg.config_file_path.c_str())) {
-    server_options from_file;
-    if (!read_options(*raw, from_file, error)) {
-      std::cerr << "tmx-server: " << cfg.config_file_path << ": " << error
-                << '\n';
-      return EXIT_FAILURE;
-    }
-  } else if (file_given) {
-    std::cerr << "tmx-server: cannot read " << cfg.config_file_path << ": "
-              << cfg.render(raw.error()) << '\n';
-    return EXIT_FAILURE;
-  }
-  if (!read_options(cfg.content, opts, error)) {
-    std::cerr << "tmx-server: " << error << '\n';
-    return EXIT_FAILURE;
-  }
+  auto read = [&](const caf::settings& content, std::string& err) {
+    server_options fresh;
+    if (!read_options(content, fresh, err))
+      return false;
+    opts = fresh;
+    return true;
+  };
+  if (!load_options(cfg, argc, argv, "tmx-server", read))
+    return cfg.cli_helptext_printed ? EXIT_SUCCESS : EXIT_FAILURE;
   if (!opts.timezone.empty()) {
     // The process's local zone is the server's zone: set it before any
     // thread reads the time.
@@ -289,8 +177,9 @@ int main(int argc, char** argv) {
   caf::scoped_actor self{sys};
   self->request(supervisor, request_timeout, get_atom::value)
     .receive(
-      [&](task_manager_actor& manager, store_actor& db) {
-        handles = {std::move(manager), std::move(db)};
+      [&](task_manager_actor& manager, store_actor& db,
+          gatekeeper_actor& gate) {
+        handles = {std::move(manager), std::move(db), std::move(gate)};
         ready = true;
       },
       [&](caf::error& err) {
@@ -299,6 +188,29 @@ int main(int argc, char** argv) {
       });
   if (!ready)
     return EXIT_FAILURE;
+
+  if (opts.cluster_port != 0) {
+    auto port = sys.middleman().publish(handles.gate, opts.cluster_port,
+                                        opts.cluster_address.c_str(), true);
+    if (port) {
+      spdlog::info("cluster port {}:{} open for tmx-agent{}",
+                   opts.cluster_address, *port,
+                   opts.node.cluster_secret.empty() ? " (no secret set!)"
+                                                    : "");
+    } else if (opts.cluster_port_given) {
+      std::cerr << "tmx-server: cannot open cluster port "
+                << opts.cluster_address << ':' << opts.cluster_port << ": "
+                << sys.render(port.error()) << '\n';
+      shut_down(self, supervisor);
+      return EXIT_FAILURE;
+    } else {
+      // The default port taken (a second server on this machine, a test):
+      // the HTTP API still works; agents cannot join this server.
+      spdlog::warn("cluster port {}:{} unavailable ({}); no agents can join",
+                   opts.cluster_address, opts.cluster_port,
+                   sys.render(port.error()));
+    }
+  }
 
   http_server http{sys, handles, opts.http};
   try {

@@ -1,0 +1,123 @@
+// tmx-agent: a device host on another machine. Connects to the server's
+// cluster port, registers its (simulated) devices with the cluster secret
+// and runs the tasks the server's device actors hand it.
+#include "actors/connector.hpp"
+#include "actors/sim_host.hpp"
+#include "tools/options.hpp"
+
+#include <caf/all.hpp>
+#include <caf/io/all.hpp>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <csignal>
+#include <cstdlib>
+#include <iostream>
+#include <unistd.h>
+
+namespace {
+
+using namespace tmx;
+
+struct agent_config : caf::actor_system_config {
+  agent_config() {
+    tmx::add_message_types(*this);
+    load<caf::io::middleman>();
+    set_heartbeat_defaults(*this);
+    opt_group{custom_options_, "cluster"}
+      .add<std::string>("address", "server's cluster address (127.0.0.1)")
+      .add<int64_t>("port", "server's cluster port (50810)")
+      .add<std::string>("secret", "the server's cluster secret");
+    opt_group{custom_options_, "node"}
+      .add<std::string>("name", "this node's name (default: host name)");
+    opt_group{custom_options_, "sim"}
+      .add<int64_t>("devices", "simulated devices (default 4)")
+      .add<std::string>("prefix", "serial prefix (default: node name + -)")
+      .add<caf::timespan>("task-duration", "simulated run time (default 2s)")
+      .add<double>("failure-rate", "share of simulated runs that fail, 0-1");
+  }
+};
+
+struct agent_options {
+  connector_options link;
+  sim_options sim;
+};
+
+std::string host_name() {
+  char buf[256] = {};
+  if (gethostname(buf, sizeof(buf) - 1) != 0 || buf[0] == '\0')
+    return "agent";
+  return buf;
+}
+
+bool read_options(const caf::settings& content, agent_options& out,
+                  std::string& error) {
+  option_reader r(content);
+  int64_t port = out.link.port;
+  int64_t devices = out.sim.devices;
+  r.text("cluster.address", out.link.address);
+  r.integer("cluster.port", 1, 65535, port);
+  r.text("cluster.secret", out.link.secret);
+  r.text("node.name", out.link.node);
+  r.integer("sim.devices", 0, 9999, devices);
+  r.text("sim.prefix", out.sim.prefix);
+  r.duration("sim.task-duration", out.sim.task_duration);
+  r.number("sim.failure-rate", 0, 1, out.sim.failure_rate);
+  error = r.error();
+  out.link.port = static_cast<uint16_t>(port);
+  out.sim.devices = static_cast<int>(devices);
+  if (out.link.node.empty())
+    out.link.node = host_name();
+  if (out.sim.prefix.empty())
+    out.sim.prefix = out.link.node + "-";
+  out.sim.node = out.link.node;
+  return error.empty();
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  agent_config cfg;
+  agent_options opts;
+  opts.sim.devices = 4;
+  opts.sim.prefix.clear();
+  auto read = [&](const caf::settings& content, std::string& err) {
+    agent_options fresh = opts;
+    if (!read_options(content, fresh, err))
+      return false;
+    opts = fresh;
+    return true;
+  };
+  if (!load_options(cfg, argc, argv, "tmx-agent", read))
+    return cfg.cli_helptext_printed ? EXIT_SUCCESS : EXIT_FAILURE;
+
+  caf::actor_system sys{cfg};
+  auto host = sys.spawn(sim_host, opts.sim);
+  auto link = sys.spawn(connector, opts.link, host);
+  std::atomic<bool> refused{false};
+  link->attach_functor([&refused](const caf::error& reason) {
+    if (reason)
+      refused = true;
+  });
+  spdlog::info("tmx-agent '{}': {} simulated devices ({}0001..), server "
+               "{}:{}",
+               opts.link.node, opts.sim.devices, opts.sim.prefix,
+               opts.link.address, opts.link.port);
+  timespec poll{0, 200 * 1000 * 1000};
+  while (!refused) {
+    int sig = sigtimedwait(&signals, nullptr, &poll);
+    if (sig == SIGINT || sig == SIGTERM) {
+      spdlog::info("signal {}: shutting down", sig);
+      break;
+    }
+  }
+  caf::anon_send_exit(link, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(host, caf::exit_reason::user_shutdown);
+  return refused ? EXIT_FAILURE : EXIT_SUCCESS;
+}
