@@ -5,6 +5,7 @@
 #include <caf/all.hpp>
 #include <caf/io/middleman.hpp>
 #include <caf/io/middleman_actor.hpp>
+#include <caf/openssl/manager.hpp>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -68,7 +69,9 @@ void register_host(connector_ptr self, gatekeeper_actor server,
 
 void connect(connector_ptr self) {
   auto& st = self->state;
-  auto mm = self->home_system().middleman().actor_handle();
+  auto& sys = self->home_system();
+  auto mm = st.opts.tls ? sys.openssl_manager().actor_handle()
+                        : sys.middleman().actor_handle();
   self->request(mm, request_timeout, caf::connect_atom::value,
                 st.opts.address, st.opts.port)
     .then(

@@ -14,6 +14,7 @@ struct connector_options {
   uint16_t port = 50810;
   std::string secret;
   std::string node;
+  bool tls = false; // connect through CAF's OpenSSL module
   caf::timespan ping_interval = std::chrono::seconds(1);
   caf::timespan backoff_min = std::chrono::milliseconds(100);
   caf::timespan backoff_max = std::chrono::seconds(5);

@@ -1,6 +1,7 @@
 #include "tools/options.hpp"
 
 #include <caf/config_value.hpp>
+#include <caf/openssl/manager.hpp>
 
 #include <filesystem>
 #include <iostream>
@@ -47,6 +48,18 @@ bool load_options(caf::actor_system_config& cfg, int argc, char** argv,
     std::cerr << program << ": " << error << '\n';
     return false;
   }
+  return true;
+}
+
+bool enable_tls_if_configured(caf::actor_system_config& cfg) {
+  if (cfg.openssl_certificate.empty())
+    return false;
+  cfg.load<caf::openssl::manager>();
+  // CAF 0.17.6 drops an OpenSSL connection at every heartbeat (seen here:
+  // a lost node each interval). TLS nodes therefore run without them; see
+  // docs/decisions/0013-cluster-tls.md.
+  cfg.set("middleman.heartbeat-interval", caf::timespan{0});
+  cfg.set("middleman.connection-timeout", caf::timespan{0});
   return true;
 }
 

@@ -127,6 +127,11 @@ bool load_options(caf::actor_system_config& cfg, int argc, char** argv,
                   const std::function<bool(const caf::settings&,
                                            std::string&)>& read);
 
+/// Loads CAF's OpenSSL module when a certificate is configured
+/// (`openssl.certificate`, `openssl.key`, `openssl.cafile`, ...): the node
+/// then speaks TLS on its cluster connections. Returns whether it did.
+bool enable_tls_if_configured(caf::actor_system_config& cfg);
+
 /// Heartbeats are off in CAF by default; without them a frozen peer is
 /// never noticed. Every node sets these unless its config does.
 void set_heartbeat_defaults(caf::actor_system_config& cfg);

@@ -97,6 +97,7 @@ int main(int argc, char** argv) {
   if (!load_options(cfg, argc, argv, "tmx-agent", read))
     return cfg.cli_helptext_printed ? EXIT_SUCCESS : EXIT_FAILURE;
 
+  opts.link.tls = enable_tls_if_configured(cfg);
   caf::actor_system sys{cfg};
   auto host = sys.spawn(sim_host, opts.sim);
   auto link = sys.spawn(connector, opts.link, host);

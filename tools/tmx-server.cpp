@@ -9,6 +9,7 @@
 #include <caf/all.hpp>
 #include <caf/io/all.hpp>
 #include <caf/io/middleman.hpp>
+#include <caf/openssl/all.hpp>
 #include <spdlog/spdlog.h>
 
 #include <atomic>
@@ -168,6 +169,7 @@ int main(int argc, char** argv) {
     return EXIT_FAILURE;
   }
 
+  bool tls = enable_tls_if_configured(cfg);
   caf::actor_system sys{cfg};
   std::atomic<bool> root_down{false};
   auto supervisor = sys.spawn(root, std::move(db), opts.node);
@@ -190,11 +192,14 @@ int main(int argc, char** argv) {
     return EXIT_FAILURE;
 
   if (opts.cluster_port != 0) {
-    auto port = sys.middleman().publish(handles.gate, opts.cluster_port,
-                                        opts.cluster_address.c_str(), true);
+    auto addr = opts.cluster_address.c_str();
+    auto port = tls ? caf::openssl::publish(handles.gate, opts.cluster_port,
+                                            addr, true)
+                    : sys.middleman().publish(handles.gate, opts.cluster_port,
+                                              addr, true);
     if (port) {
-      spdlog::info("cluster port {}:{} open for tmx-agent{}",
-                   opts.cluster_address, *port,
+      spdlog::info("cluster port {}:{} open for tmx-agent ({}){}",
+                   opts.cluster_address, *port, tls ? "TLS" : "plain TCP",
                    opts.node.cluster_secret.empty() ? " (no secret set!)"
                                                     : "");
     } else if (opts.cluster_port_given) {
