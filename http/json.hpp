@@ -3,15 +3,11 @@
 #pragma once
 
 #include "actors/actors.hpp"
-
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
+#include "model/task_json.hpp"
 
 #include <string>
 
 namespace tmx {
-
-using json_writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
 /// `{"code":0,"message":"success","data":...}` where `data` writes the
 /// data value.
@@ -32,9 +28,6 @@ std::string success_body(WriteData&& data) {
 
 /// `{"code":N,"message":"...","data":null}`.
 std::string error_body(const api_error& err);
-
-/// The contract's task object; `now` gives duration_s of a running task.
-void write_task(json_writer& w, const task& t, millis now);
 
 void write_device(json_writer& w, const device_info& d);
 

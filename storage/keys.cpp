@@ -59,6 +59,34 @@ std::string value_prefix(field f, std::string_view value) {
   return out;
 }
 
+bool split_value_prefix(std::string_view key, field& f,
+                        std::string_view& value, std::string_view& rest) {
+  constexpr size_t header = 1 + 4;
+  if (key.size() < header)
+    return false;
+  uint32_t n = 0;
+  for (size_t i = 1; i < header; ++i)
+    n = (n << 8) | static_cast<uint8_t>(key[i]);
+  if (key.size() - header < n)
+    return false;
+  f = static_cast<field>(key[0]);
+  value = key.substr(header, n);
+  rest = key.substr(header + n);
+  return true;
+}
+
+const char* field_name(field f) {
+  switch (f) {
+    case field::total: return "total";
+    case field::status: return "status";
+    case field::serial: return "serial";
+    case field::script: return "script";
+    case field::source: return "source";
+    case field::due: return "due";
+  }
+  return "unknown";
+}
+
 std::string index(field f, std::string_view value, task_id id) {
   auto out = value_prefix(f, value);
   put_u64(out, id);

@@ -51,6 +51,15 @@ std::string status_value(task_status s);
 /// prefix of one value never a prefix of another's.
 std::string value_prefix(field f, std::string_view value);
 
+/// Reads a key that starts with a value_prefix: its field, its value and
+/// the bytes after it (an index entry's id; nothing in a counter key).
+/// False when the key is too short for the length it holds.
+bool split_value_prefix(std::string_view key, field& f,
+                        std::string_view& value, std::string_view& rest);
+
+/// "status", "serial", "script", "source", "due" or "total".
+const char* field_name(field f);
+
 /// value_prefix | id → empty.
 std::string index(field f, std::string_view value, task_id id);
 

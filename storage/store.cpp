@@ -6,6 +6,8 @@
 #include "storage/codec.hpp"
 #include "storage/keys.hpp"
 
+#include "model/time.hpp"
+
 #include <rocksdb/cache.h>
 #include <rocksdb/db.h>
 #include <rocksdb/filter_policy.h>
@@ -13,9 +15,12 @@
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <map>
+#include <set>
+#include <tuple>
 #include <unordered_map>
 
 namespace tmx {
@@ -103,6 +108,69 @@ std::optional<std::string> due_entry(const task* t) {
     return std::nullopt;
   return keys::due(t->scheduled_at, t->id);
 }
+
+bool is_indexed(keys::field f) {
+  return std::find(keys::indexed_fields.begin(), keys::indexed_fields.end(),
+                   f)
+         != keys::indexed_fields.end();
+}
+
+// How a problem report names a field's value: a status by its name, other
+// values quoted, control bytes escaped (a report is one line).
+std::string shown(keys::field f, std::string_view value) {
+  std::string out = keys::field_name(f);
+  out += ' ';
+  if (f == keys::field::status && value.size() == 1
+      && static_cast<uint8_t>(value[0]) < status_count)
+    return out.append(status_text(static_cast<task_status>(value[0])));
+  out += '"';
+  for (unsigned char c : value) {
+    if (c < 0x20 || c == 0x7f || c == '"' || c == '\\') {
+      char escaped[8];
+      std::snprintf(escaped, sizeof escaped, "\\x%02x", c);
+      out += escaped;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out + '"';
+}
+
+// A malformed key, shown in hex.
+std::string hex(std::string_view key) {
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : key) {
+    out += digits[c >> 4];
+    out += digits[c & 15];
+  }
+  return out;
+}
+
+// What the walks of store::check learn and hand on to the later ones.
+struct check_state {
+  check_state(const std::function<void(const std::string&)>& r,
+              const std::function<void(uint64_t, uint64_t)>& p)
+    : report(r), progress(p) {
+  }
+
+  const std::function<void(const std::string&)>& report;
+  const std::function<void(uint64_t, uint64_t)>& progress;
+  uint64_t done = 0;
+  uint64_t total = 0; // estimate: tasks plus index entries, from counters
+  uint64_t tasks = 0; // task records, decodable or not
+  task_id max_id = 0;
+  uint64_t max_queue_seq = 0;
+  std::set<task_id> undecodable;
+  std::map<std::string, uint64_t> recount; // counter key → tasks
+  store_errc error = store_errc::ok;       // a read failed: stop
+
+  // One more key walked; progress every few thousand keys.
+  void tick() {
+    if (++done % 4096 == 0 && progress)
+      progress(std::min(done, total), total);
+  }
+};
 
 // One atomic change of tasks, collected before anything is written.
 struct task_change {
@@ -415,20 +483,31 @@ struct store::impl {
     return corrupt ? store_errc::corrupt : e;
   }
 
+  /// Calls `f` for every task of a walk_ids range, ascending id, until it
+  /// returns false: decoded from the value in the task table, looked up by
+  /// id from an index.
+  template <class F>
+  store_errc for_each_task_of(cf family, const std::string& prefix,
+                              F&& f) const {
+    auto e = store_errc::ok;
+    auto walked = walk_ids(
+      family, prefix, false, [&](task_id id, const rocksdb::Slice& value) {
+        task t;
+        e = family == cf::tasks ? decode_task(id, value, t)
+                                : load_task(id, t, store_errc::corrupt);
+        return e == store_errc::ok && f(t);
+      });
+    return e != store_errc::ok ? e : walked;
+  }
+
   /// Calls `f` for every task with `status`, ascending id, until it returns
   /// false.
   template <class F>
   store_errc for_each_with_status(task_status status, F&& f) const {
-    auto e = store_errc::ok;
-    auto prefix = keys::value_prefix(keys::field::status,
-                                     keys::status_value(status));
-    auto walked = walk_ids(
-      cf::index, prefix, false, [&](task_id id, const rocksdb::Slice&) {
-        task t;
-        e = load_task(id, t, store_errc::corrupt);
-        return e == store_errc::ok && f(t);
-      });
-    return e != store_errc::ok ? e : walked;
+    return for_each_task_of(
+      cf::index,
+      keys::value_prefix(keys::field::status, keys::status_value(status)),
+      std::forward<F>(f));
   }
 
   // -- writing --------------------------------------------------------------
@@ -554,6 +633,198 @@ struct store::impl {
     next_id = c.next_id;
     next_queue_seq = c.next_queue_seq;
     return store_errc::ok;
+  }
+
+  // -- checking (see store::check) ------------------------------------------
+
+  /// Reports `problem()` when `key` is not in the index.
+  template <class Problem>
+  void expect_index(check_state& st, const std::string& key,
+                    Problem&& problem) const {
+    std::string ignored;
+    auto e = read(cf::index, key, ignored);
+    if (e == store_errc::not_found)
+      st.report(problem());
+    else if (e != store_errc::ok)
+      st.error = e;
+  }
+
+  /// The task table: every record decodes and has its index entries; the
+  /// recount of the counters.
+  store_errc check_tasks(check_state& st) const {
+    return for_each_entry(cf::tasks, [&](const auto& key, const auto& value) {
+      st.tick();
+      if (key.size() != keys::id_size) {
+        st.report("tasks: malformed key " + hex(key.ToStringView()));
+        return true;
+      }
+      task_id id = keys::get_u64(key.ToStringView());
+      auto name = "task " + std::to_string(id);
+      ++st.tasks;
+      st.max_id = id; // ascending
+      task t;
+      if (decode_task(id, value, t) != store_errc::ok) {
+        st.undecodable.insert(id);
+        st.report(name + ": the record cannot be decoded");
+        return true;
+      }
+      st.max_queue_seq = std::max(st.max_queue_seq, t.queue_seq);
+      for (keys::field f : keys::indexed_fields) {
+        auto v = keys::field_value(t, f);
+        ++st.recount[keys::value_prefix(f, v)];
+        expect_index(st, keys::index(f, v, id), [&] {
+          return name + ": not in the index under " + shown(f, v);
+        });
+      }
+      if (auto due = due_entry(&t); due && has_due_index)
+        expect_index(st, *due, [&] {
+          return name + ": pending and due at " + format_time(t.scheduled_at)
+                 + ", not in the due index";
+        });
+      return st.error == store_errc::ok;
+    });
+  }
+
+  /// The task an index entry points to, when it is worth checking: not
+  /// when it is undecodable (reported once already) or a read fails.
+  std::optional<task> indexed_task(check_state& st, task_id id,
+                                   const std::string& entry) const {
+    std::optional<task> t;
+    if (st.undecodable.count(id) != 0)
+      return t;
+    st.error = find_task(id, t);
+    if (st.error == store_errc::ok && !t)
+      st.report(entry + ": no such task");
+    return t;
+  }
+
+  void check_index_entry(check_state& st, keys::field f, std::string_view v,
+                         task_id id) const {
+    // The index says what an undecodable record held: count it there, so
+    // that its counters are not reported as well.
+    if (st.undecodable.count(id) != 0)
+      ++st.recount[keys::value_prefix(f, v)];
+    auto entry = "index entry " + shown(f, v) + " of task "
+                 + std::to_string(id);
+    auto t = indexed_task(st, id, entry);
+    if (t && keys::field_value(*t, f) != v)
+      st.report(entry + ": the task has "
+                + shown(f, keys::field_value(*t, f)));
+  }
+
+  void check_due_entry(check_state& st, std::string_view key) const {
+    millis at = 0;
+    task_id id = 0;
+    if (!keys::parse_due(key, at, id)) {
+      st.report("index: malformed due key " + hex(key));
+      return;
+    }
+    auto entry = "due entry at " + format_time(at) + " of task "
+                 + std::to_string(id);
+    auto t = indexed_task(st, id, entry);
+    if (t && t->status != task_status::pending)
+      st.report(entry + ": the task is " + std::string(status_text(t->status)));
+    else if (t && t->scheduled_at != at)
+      st.report(entry + ": the task is due at "
+                + (t->scheduled_at == 0 ? std::string("no set time")
+                                        : format_time(t->scheduled_at)));
+  }
+
+  /// The index: every entry is well formed and points to a task that has
+  /// the entry's value.
+  store_errc check_index(check_state& st) const {
+    return for_each_entry(cf::index, [&](const auto& key, const auto&) {
+      st.tick();
+      auto k = key.ToStringView();
+      keys::field f{};
+      std::string_view value, rest;
+      if (!k.empty() && k[0] == static_cast<char>(keys::field::due))
+        check_due_entry(st, k);
+      else if (keys::split_value_prefix(k, f, value, rest) && is_indexed(f)
+               && rest.size() == keys::id_size)
+        check_index_entry(st, f, value, keys::get_u64(rest));
+      else
+        st.report("index: malformed key " + hex(k));
+      return st.error == store_errc::ok;
+    });
+  }
+
+  /// The counters: each equals the recount, none is missing.
+  store_errc check_counters(check_state& st) const {
+    if (st.tasks > 0)
+      st.recount[keys::total_counter()] = st.tasks;
+    auto name = [](std::string_view key) -> std::optional<std::string> {
+      keys::field f{};
+      std::string_view value, rest;
+      if (key == keys::total_counter())
+        return "counter of all tasks";
+      if (keys::split_value_prefix(key, f, value, rest) && is_indexed(f)
+          && rest.empty())
+        return "counter of " + shown(f, value);
+      return std::nullopt;
+    };
+    auto e = for_each_entry(cf::counters, [&](const auto& key,
+                                              const auto& value) {
+      auto counter = name(key.ToStringView());
+      if (!counter) {
+        st.report("counters: malformed key " + hex(key.ToStringView()));
+        return true;
+      }
+      uint64_t stored = 0;
+      auto i = st.recount.find(key.ToString());
+      uint64_t expected = i == st.recount.end() ? 0 : i->second;
+      if (i != st.recount.end())
+        st.recount.erase(i);
+      if (!parse_u64(value, stored))
+        st.report(*counter + ": the value is not a u64");
+      else if (stored != expected)
+        st.report(*counter + " is " + std::to_string(stored)
+                  + ", a recount gives " + std::to_string(expected));
+      return true;
+    });
+    for (const auto& [key, n] : st.recount)
+      st.report(*name(key) + " is missing, a recount gives "
+                + std::to_string(n));
+    return e;
+  }
+
+  /// next_id and next_queue_seq as stored are above every stored one.
+  store_errc check_meta(check_state& st) const {
+    uint64_t next = 0, next_seq = 0;
+    for (auto [key, out] : {std::pair{keys::next_id, &next},
+                            std::pair{keys::next_queue_seq, &next_seq}})
+      if (auto s = read_meta(key, *out); !s.ok() && !s.IsNotFound())
+        return errc_of(s);
+    if (st.tasks > 0 && next <= st.max_id)
+      st.report("next_id is " + std::to_string(next) + ", not above task "
+                + std::to_string(st.max_id));
+    if (st.max_queue_seq > 0 && next_seq <= st.max_queue_seq)
+      st.report("next_queue_seq is " + std::to_string(next_seq)
+                + ", not above the queue_seq "
+                + std::to_string(st.max_queue_seq) + " of a task");
+    return store_errc::ok;
+  }
+
+  /// The logs: each belongs to a task and decodes.
+  store_errc check_logs(check_state& st) const {
+    return for_each_entry(cf::logs, [&](const auto& key, const auto& value) {
+      if (key.size() != keys::id_size) {
+        st.report("logs: malformed key " + hex(key.ToStringView()));
+        return true;
+      }
+      auto name = "log of task "
+                  + std::to_string(keys::get_u64(key.ToStringView()));
+      std::string ignored;
+      auto e = read(cf::tasks, key.ToStringView(), ignored);
+      if (e == store_errc::not_found)
+        st.report(name + ": no such task");
+      else if (e != store_errc::ok)
+        st.error = e;
+      std::vector<log_line> lines;
+      if (!codec::decode(value.ToStringView(), lines))
+        st.report(name + ": the record cannot be decoded");
+      return st.error == store_errc::ok;
+    });
   }
 };
 
@@ -721,6 +992,11 @@ store_errc store::for_each_with_status(
   return impl_->for_each_with_status(status, f);
 }
 
+store_errc store::for_each_task(
+  const std::function<bool(const task&)>& f) const {
+  return impl_->for_each_task_of(cf::tasks, "", f);
+}
+
 store_errc store::for_each_due(
   millis from, millis until,
   const std::function<bool(millis due, task_id id)>& f) const {
@@ -739,6 +1015,77 @@ store_errc store::for_each_due(
       return e == store_errc::ok && f(due, id);
     });
   return e != store_errc::ok ? e : walked;
+}
+
+// -- inspection -------------------------------------------------------------
+
+store_errc store::info(store_info& out) const {
+  out = {};
+  const auto& i = *impl_;
+  out.path = i.opts.path;
+  for (auto [key, into] :
+       {std::pair{keys::schema_version, &out.schema_version},
+        std::pair{keys::next_id, &out.next_id},
+        std::pair{keys::next_queue_seq, &out.next_queue_seq}})
+    if (auto s = i.read_meta(key, *into); !s.ok() && !s.IsNotFound())
+      return errc_of(s);
+  out.counts = counts();
+  for (const auto& [key, n] : i.counters) {
+    keys::field f{};
+    std::string_view value, rest;
+    if (keys::split_value_prefix(key, f, value, rest) && rest.empty()
+        && is_indexed(f) && f != keys::field::status)
+      out.values.push_back({keys::field_name(f), std::string(value), n});
+  }
+  std::sort(out.values.begin(), out.values.end(), [](auto& a, auto& b) {
+    return std::tie(a.field, a.value) < std::tie(b.field, b.value);
+  });
+  for (auto [family, into] : {std::pair{cf::devices, &out.devices},
+                              std::pair{cf::accounts, &out.accounts}})
+    if (auto e = i.for_each_entry(family, [into = into](const auto&,
+                                                        const auto&) {
+          ++*into;
+          return true;
+        });
+        e != store_errc::ok)
+      return e;
+  using props = rocksdb::DB::Properties;
+  for (size_t c = 0; c < cf_names.size(); ++c) {
+    auto& fam = out.families.emplace_back();
+    fam.name = cf_names[c];
+    for (auto [property, into] :
+         {std::pair{&props::kEstimateLiveDataSize, &fam.live_data_bytes},
+          std::pair{&props::kTotalSstFilesSize, &fam.sst_bytes},
+          std::pair{&props::kCurSizeAllMemTables, &fam.memtable_bytes},
+          std::pair{&props::kEstimateNumKeys, &fam.estimated_keys}})
+      i.db->GetIntProperty(i.handles[c], *property, into);
+  }
+  std::error_code ec;
+  for (std::filesystem::recursive_directory_iterator it(out.path, ec), end;
+       !ec && it != end; it.increment(ec))
+    if (it->is_regular_file(ec))
+      out.directory_bytes += it->file_size(ec);
+  return store_errc::ok;
+}
+
+store_errc store::check(
+  const std::function<void(const std::string& problem)>& report,
+  const std::function<void(uint64_t done, uint64_t total)>& progress) const {
+  check_state st{report, progress};
+  for (const auto& [key, n] : impl_->counters)
+    st.total += n; // the total counter: tasks; the others: index entries
+  for (auto walk : {&impl::check_tasks, &impl::check_index,
+                    &impl::check_counters, &impl::check_meta,
+                    &impl::check_logs}) {
+    auto e = (impl_.get()->*walk)(st);
+    if (e == store_errc::ok)
+      e = st.error;
+    if (e != store_errc::ok)
+      return e;
+  }
+  if (progress)
+    progress(std::max(st.done, st.total), std::max(st.done, st.total));
+  return store_errc::ok;
 }
 
 // -- idempotency keys -------------------------------------------------------
@@ -835,6 +1182,60 @@ bool store::drop_due_index_for_test(const std::string& path) {
       return true;
     });
   return e == store_errc::ok && s->impl_->write(batch) == store_errc::ok;
+}
+
+bool store::corrupt_for_test(const std::string& path, corruption kind,
+                             task_id id) {
+  std::string error;
+  auto s = open(options{path}, error);
+  if (!s)
+    return false;
+  const auto& i = *s->impl_;
+  std::optional<task> t;
+  bool needs_task = kind != corruption::stray_index_entry
+                    && kind != corruption::orphan_log;
+  if (i.find_task(id, t) != store_errc::ok || t.has_value() != needs_task)
+    return false;
+  auto serial_entry = [&](const std::string& serial) {
+    return keys::index(keys::field::serial, serial, id);
+  };
+  rocksdb::WriteBatch b;
+  auto* index = i.handle(cf::index);
+  switch (kind) {
+    case corruption::drop_index_entry:
+      b.Delete(index, serial_entry(t->serial));
+      break;
+    case corruption::stray_index_entry:
+      b.Put(index,
+            keys::index(keys::field::status,
+                        keys::status_value(task_status::pending), id),
+            rocksdb::Slice());
+      break;
+    case corruption::wrong_index_value:
+      b.Put(index, serial_entry(t->serial + "-wrong"), rocksdb::Slice());
+      break;
+    case corruption::wrong_counter: {
+      auto key = keys::value_prefix(keys::field::serial, t->serial);
+      b.Put(i.handle(cf::counters), key, keys::u64_bytes(i.counter(key) + 7));
+      break;
+    }
+    case corruption::stale_next_id:
+      b.Put(i.handle(cf::meta), keys::next_id, keys::u64_bytes(id));
+      break;
+    case corruption::undecodable_task:
+      b.Put(i.handle(cf::tasks), keys::task_key(id), "\xff garbage");
+      break;
+    case corruption::drop_due_entry:
+      if (!due_entry(&*t))
+        return false;
+      b.Delete(index, *due_entry(&*t));
+      break;
+    case corruption::orphan_log:
+      b.Put(i.handle(cf::logs), keys::task_key(id),
+            codec::encode(std::vector<log_line>{{1, "orphan"}}));
+      break;
+  }
+  return s->impl_->write(b) == store_errc::ok;
 }
 
 } // namespace tmx

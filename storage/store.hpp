@@ -75,6 +75,48 @@ enum class store_errc : uint8_t {
 
 const char* to_string(store_errc e);
 
+/// One column family's size and key count, as RocksDB estimates them.
+struct family_info {
+  std::string name;
+  uint64_t live_data_bytes = 0; // rocksdb.estimate-live-data-size
+  uint64_t sst_bytes = 0;       // rocksdb.total-sst-files-size
+  uint64_t memtable_bytes = 0;  // rocksdb.cur-size-all-mem-tables
+  uint64_t estimated_keys = 0;  // rocksdb.estimate-num-keys
+};
+
+/// A counter of the tasks with one value of an indexed field.
+struct value_count {
+  std::string field; // "serial", "script" or "source"
+  std::string value;
+  uint64_t tasks = 0;
+};
+
+/// What an operator wants to know about a data directory (tmxctl db info).
+struct store_info {
+  std::string path;
+  uint64_t schema_version = 0; // as stored
+  task_id next_id = 0;         // as stored (0: none stored yet)
+  uint64_t next_queue_seq = 0; // as stored
+  task_counts counts;          // from the counters
+  std::vector<value_count> values; // by field, then value
+  uint64_t devices = 0;
+  uint64_t accounts = 0;
+  uint64_t directory_bytes = 0; // every file of the directory, WAL included
+  std::vector<family_info> families; // in their on-disk order
+};
+
+/// Inconsistencies corrupt_for_test can write into a store.
+enum class corruption : uint8_t {
+  drop_index_entry,  // the task's serial index entry is deleted
+  stray_index_entry, // an index entry for `id`, which is no task
+  wrong_index_value, // the task is also indexed under another serial
+  wrong_counter,     // the counter of the task's serial is off by 7
+  stale_next_id,     // next_id is set to `id`, a stored task's id
+  undecodable_task,  // the task's record is overwritten with garbage
+  drop_due_entry,    // the pending scheduled task's due entry is deleted
+  orphan_log,        // a log for `id`, which is no task
+};
+
 class store {
 public:
   /// 2 added the due index. A writer migrates a version-1 store at open.
@@ -156,6 +198,30 @@ public:
     millis from, millis until,
     const std::function<bool(millis due, task_id id)>& f) const;
 
+  /// Calls `f` for every task, ascending id, by walking the task table.
+  /// Stops early when `f` returns false; corrupt (and stops) at a record
+  /// that cannot be decoded.
+  store_errc for_each_task(const std::function<bool(const task&)>& f) const;
+
+  // -- inspection (tmxctl) --------------------------------------------------
+
+  /// Schema version, next ids and counters as stored, and per column
+  /// family sizes and key counts.
+  store_errc info(store_info& out) const;
+
+  /// Walks every table and reports each inconsistency through `report`: an
+  /// index or due entry without its task or under a value the task does
+  /// not have, a task missing from an index, an undecodable record, a
+  /// counter that differs from a recount of the tasks, next_id or
+  /// next_queue_seq not above every stored one, a log without its task.
+  /// `progress` gets (done, total) now and then, total being an estimate.
+  /// Returns ok when the walk completed, whatever it found. Meant for a
+  /// read-only instance, whose view does not move during the walk.
+  store_errc check(
+    const std::function<void(const std::string& problem)>& report,
+    const std::function<void(uint64_t done, uint64_t total)>& progress)
+    const;
+
   // -- idempotency keys -----------------------------------------------------
 
   /// not_found when the key was never stored.
@@ -182,6 +248,13 @@ public:
   /// `path`; with write_schema_version_for_test(path, 1) after it, the
   /// database is as a version-1 tmx left it.
   static bool drop_due_index_for_test(const std::string& path);
+
+  /// Test hook: writes the inconsistency `kind` about task `id` into the
+  /// (closed) database at `path`, past every rule the store keeps, for
+  /// check() to find. False when `id` does not fit the kind (a task that
+  /// must exist does not, one that must not does).
+  static bool corrupt_for_test(const std::string& path, corruption kind,
+                               task_id id);
 
 private:
   struct impl;
