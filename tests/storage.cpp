@@ -97,6 +97,15 @@ struct fixture {
 
 using due_list = std::vector<std::pair<millis, task_id>>;
 
+// What check() reports, all of it.
+std::vector<std::string> problems_of(const store& s) {
+  std::vector<std::string> out;
+  BOOST_REQUIRE_EQUAL(to_string(s.check(
+                        [&](const std::string& p) { out.push_back(p); }, {})),
+                      "ok");
+  return out;
+}
+
 // What for_each_due(from, until) reports, all of it.
 due_list due_entries(const store& s, millis from = INT64_MIN,
                      millis until = INT64_MAX) {
@@ -481,6 +490,7 @@ BOOST_FIXTURE_TEST_CASE(counts_exact_after_many_mixed_ops, fixture) {
     BOOST_TEST(ids(f, &total) == expected_ids(model, f));
     BOOST_TEST(total == expected_ids(model, f).size());
   }
+  BOOST_TEST(problems_of(*db) == std::vector<std::string>{});
 }
 
 BOOST_FIXTURE_TEST_CASE(ids_are_never_reused, fixture) {
@@ -773,4 +783,135 @@ BOOST_AUTO_TEST_CASE(read_only_open_of_a_missing_directory_fails) {
   BOOST_TEST(!store::open({missing, false, true}, error));
   BOOST_TEST(!error.empty());
   BOOST_TEST(!std::filesystem::exists(missing));
+}
+
+// -- inspection: for_each_task, info, check ----------------------------------
+
+namespace {
+
+// Tasks 1-3: pending and due, completed with a log, failed.
+void write_inspected_store(store& db) {
+  auto due = make_task(1, "s1", "post", task_status::pending, "ui");
+  due.scheduled_at = 5000;
+  due.queue_seq = 4;
+  BOOST_REQUIRE(db.insert({due, make_task(2, "s2", "follow",
+                                          task_status::completed),
+                           make_task(3, "s1", "post", task_status::failed)})
+                == store_errc::ok);
+  BOOST_REQUIRE(db.update({}, {{2, numbered_lines(2, "line")}})
+                == store_errc::ok);
+}
+
+} // namespace
+
+BOOST_FIXTURE_TEST_CASE(for_each_task_walks_ascending_and_stops, fixture) {
+  insert({make_task(3), make_task(5, "s2"), make_task(9)});
+  std::vector<task_id> seen;
+  auto until = [&](size_t n) {
+    return [&seen, n](const task& t) {
+      seen.push_back(t.id);
+      return seen.size() < n;
+    };
+  };
+  BOOST_TEST(to_string(db->for_each_task(until(10))) == "ok");
+  BOOST_TEST(seen == (std::vector<task_id>{3, 5, 9}));
+  seen.clear();
+  BOOST_TEST(to_string(db->for_each_task(until(2))) == "ok");
+  BOOST_TEST(seen == (std::vector<task_id>{3, 5}));
+
+  db.reset();
+  BOOST_REQUIRE(
+    store::corrupt_for_test(dir.path, corruption::undecodable_task, 5));
+  db = open(true);
+  seen.clear();
+  BOOST_TEST(to_string(db->for_each_task(until(10))) == "corrupt");
+  BOOST_TEST(seen == (std::vector<task_id>{3}));
+}
+
+BOOST_FIXTURE_TEST_CASE(info_reports_ids_counters_and_families, fixture) {
+  write_inspected_store(*db);
+  BOOST_REQUIRE(db->add_device("s1") == store_errc::ok);
+  BOOST_REQUIRE(db->put_account({"@a", "s1"}) == store_errc::ok);
+  auto reader = open(true);
+  store_info info;
+  BOOST_REQUIRE_EQUAL(to_string(reader->info(info)), "ok");
+  BOOST_TEST(info.path == dir.path);
+  BOOST_TEST(info.schema_version == store::schema_version);
+  BOOST_TEST(info.next_id == 4u);
+  BOOST_TEST(info.next_queue_seq == 5u);
+  BOOST_TEST(info.counts.total == 3u);
+  BOOST_TEST(info.counts.by_status
+             == (std::array<uint64_t, status_count>{1, 0, 1, 1}));
+  std::vector<std::tuple<std::string, std::string, uint64_t>> values;
+  for (auto& v : info.values)
+    values.emplace_back(v.field, v.value, v.tasks);
+  BOOST_TEST(values
+             == (decltype(values){{"script", "follow", 1},
+                                  {"script", "post", 2},
+                                  {"serial", "s1", 2},
+                                  {"serial", "s2", 1},
+                                  {"source", "api", 2},
+                                  {"source", "ui", 1}}));
+  BOOST_TEST(info.devices == 1u);
+  BOOST_TEST(info.accounts == 1u);
+  BOOST_TEST(info.directory_bytes > 0u);
+  BOOST_REQUIRE_EQUAL(info.families.size(), 8u);
+  BOOST_TEST(info.families[0].name == "tasks");
+  BOOST_TEST(info.families[0].estimated_keys == 3u);
+  BOOST_TEST(info.families[7].name == "logs");
+}
+
+BOOST_FIXTURE_TEST_CASE(check_finds_nothing_in_a_sound_store, fixture) {
+  write_inspected_store(*db);
+  std::vector<task_id> erased;
+  BOOST_REQUIRE(db->erase({3}, erased) == store_errc::ok);
+  auto reader = open(true);
+  BOOST_TEST(problems_of(*reader) == std::vector<std::string>{});
+  std::vector<std::pair<uint64_t, uint64_t>> progress;
+  BOOST_TEST(to_string(reader->check(
+               [](const std::string&) {},
+               [&](uint64_t done, uint64_t total) {
+                 progress.emplace_back(done, total);
+               }))
+             == "ok");
+  BOOST_REQUIRE(!progress.empty());
+  BOOST_TEST(progress.back().first == progress.back().second);
+  BOOST_TEST(progress.back().second >= 2u);
+}
+
+BOOST_AUTO_TEST_CASE(check_reports_each_injected_inconsistency_once) {
+  const std::vector<std::tuple<corruption, task_id, std::string>> cases{
+    {corruption::drop_index_entry, 2,
+     "task 2: not in the index under serial \"s2\""},
+    {corruption::stray_index_entry, 7,
+     "index entry status pending of task 7: no such task"},
+    {corruption::wrong_index_value, 3,
+     "index entry serial \"s1-wrong\" of task 3: the task has serial \"s1\""},
+    {corruption::wrong_counter, 2,
+     "counter of serial \"s2\" is 8, a recount gives 1"},
+    {corruption::stale_next_id, 2, "next_id is 2, not above task 3"},
+    {corruption::undecodable_task, 1, "task 1: the record cannot be decoded"},
+    {corruption::drop_due_entry, 1,
+     "task 1: pending and due at "},
+    {corruption::orphan_log, 9, "log of task 9: no such task"},
+  };
+  for (auto& [kind, id, reported] : cases)
+    BOOST_TEST_CONTEXT(reported) {
+      fixture f;
+      write_inspected_store(*f.db);
+      f.db.reset();
+      BOOST_REQUIRE(store::corrupt_for_test(f.dir.path, kind, id));
+      auto problems = problems_of(*f.open(true));
+      BOOST_REQUIRE_EQUAL(problems.size(), 1u);
+      BOOST_TEST(problems[0].find(reported) == 0, problems[0]);
+    }
+  // The hook refuses an id that does not fit the kind.
+  fixture f;
+  write_inspected_store(*f.db);
+  f.db.reset();
+  BOOST_TEST(!store::corrupt_for_test(f.dir.path, corruption::orphan_log, 2));
+  BOOST_TEST(
+    !store::corrupt_for_test(f.dir.path, corruption::drop_due_entry, 2));
+  BOOST_TEST(
+    !store::corrupt_for_test(f.dir.path, corruption::wrong_counter, 9));
 }

@@ -43,8 +43,12 @@ api_client::api_client(const std::string& url, double timeout_s)
                          api_root)
            == 0)
     prefix_.resize(prefix_.size() - api_root.size());
-  http_ = std::make_unique<httplib::Client>(base);
-  if (!http_->is_valid()) {
+  try {
+    http_ = std::make_unique<httplib::Client>(base);
+  } catch (const std::exception&) {
+    // An unknown scheme throws; other bad URLs make an invalid client.
+  }
+  if (!http_ || !http_->is_valid()) {
     problem_ = "not a URL tmxctl can use: " + url
                + " (expected http://host:port)";
     return;
