@@ -4,6 +4,7 @@
 #include "model/time.hpp"
 
 #include <algorithm>
+#include <utility>
 
 namespace tmx {
 
@@ -45,14 +46,13 @@ void write_task(json_writer& w, const task& t, millis now) {
   json_string(w, status_text(t.status));
   w.Key("source");
   json_string(w, t.source);
-  w.Key("scheduled_at");
-  json_time_or_null(w, t.scheduled_at);
-  w.Key("created_at");
-  json_time_or_null(w, t.created_at);
-  w.Key("started_at");
-  json_time_or_null(w, t.started_at);
-  w.Key("finished_at");
-  json_time_or_null(w, t.finished_at);
+  for (auto [key, at] : {std::pair{"scheduled_at", t.scheduled_at},
+                         std::pair{"created_at", t.created_at},
+                         std::pair{"started_at", t.started_at},
+                         std::pair{"finished_at", t.finished_at}}) {
+    w.Key(key);
+    json_time_or_null(w, at);
+  }
   w.Key("duration_s");
   if (t.started_at != 0 && t.finished_at >= t.started_at)
     w.Double((t.finished_at - t.started_at) / 1000.0);

@@ -1,9 +1,11 @@
 // The durable store of tmx: tasks, their indexes and counters, task logs,
-// accounts, known devices and idempotency keys, in one RocksDB database. This header
-// is the only interface to it; no other file includes RocksDB headers.
+// accounts, known devices and idempotency keys, in one RocksDB database.
+// This header is the only interface to it; no other file includes RocksDB
+// headers.
 //
 // Not thread-safe for writers: the store actor is its only writer and
-// serialises every call. Read-only instances (tmxctl) may run beside it.
+// serialises every call. Read-only instances (tmxctl) may run beside it,
+// and inspect it: info(), check(), for_each_task().
 #pragma once
 
 #include "model/task.hpp"

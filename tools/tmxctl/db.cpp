@@ -8,8 +8,10 @@
 #include "model/time.hpp"
 #include "storage/store.hpp"
 
+#include <initializer_list>
 #include <iostream>
 #include <map>
+#include <utility>
 
 namespace tmxctl {
 
@@ -28,9 +30,14 @@ int store_failed(db_context& c, const std::string& what, tmx::store_errc e) {
   return exit_failure;
 }
 
-void key_value(tmx::json_writer& w, const char* key, uint64_t value) {
-  w.Key(key);
-  w.Uint64(value);
+using numbers = std::initializer_list<std::pair<const char*, uint64_t>>;
+
+/// "key": value members of the object being written.
+void members(tmx::json_writer& w, numbers list) {
+  for (auto& [key, value] : list) {
+    w.Key(key);
+    w.Uint64(value);
+  }
 }
 
 /// The info as a JSON object: the tasks as the API's stats object, the
@@ -41,15 +48,17 @@ std::string info_json(const tmx::store_info& info) {
   w.StartObject();
   w.Key("path");
   tmx::json_string(w, info.path);
-  key_value(w, "schema_version", info.schema_version);
-  key_value(w, "next_id", info.next_id);
-  key_value(w, "next_queue_seq", info.next_queue_seq);
+  members(w, {{"schema_version", info.schema_version},
+              {"next_id", info.next_id},
+              {"next_queue_seq", info.next_queue_seq}});
   w.Key("tasks");
   w.StartObject();
-  key_value(w, "total", info.counts.total);
-  for (int s = 0; s < tmx::status_count; ++s)
-    key_value(w, std::string(tmx::status_text(tmx::task_status(s))).c_str(),
-              info.counts.by_status[s]);
+  const auto& by_status = info.counts.by_status;
+  members(w, {{"total", info.counts.total},
+              {"pending", by_status[int(tmx::task_status::pending)]},
+              {"running", by_status[int(tmx::task_status::running)]},
+              {"completed", by_status[int(tmx::task_status::completed)]},
+              {"failed", by_status[int(tmx::task_status::failed)]}});
   w.EndObject();
   std::map<std::string, std::vector<const tmx::value_count*>> by_field;
   for (const char* f : {"serial", "script", "source"})
@@ -65,19 +74,19 @@ std::string info_json(const tmx::store_info& info) {
     }
     w.EndObject();
   }
-  key_value(w, "devices", info.devices);
-  key_value(w, "accounts", info.accounts);
-  key_value(w, "directory_bytes", info.directory_bytes);
+  members(w, {{"devices", info.devices},
+              {"accounts", info.accounts},
+              {"directory_bytes", info.directory_bytes}});
   w.Key("column_families");
   w.StartArray();
   for (auto& f : info.families) {
     w.StartObject();
     w.Key("name");
     tmx::json_string(w, f.name);
-    key_value(w, "estimated_keys", f.estimated_keys);
-    key_value(w, "live_data_bytes", f.live_data_bytes);
-    key_value(w, "sst_bytes", f.sst_bytes);
-    key_value(w, "memtable_bytes", f.memtable_bytes);
+    members(w, {{"estimated_keys", f.estimated_keys},
+                {"live_data_bytes", f.live_data_bytes},
+                {"sst_bytes", f.sst_bytes},
+                {"memtable_bytes", f.memtable_bytes}});
     w.EndObject();
   }
   w.EndArray();

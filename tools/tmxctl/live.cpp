@@ -60,6 +60,28 @@ int show_data(live_context& c, const std::string& path, const char* what,
   return exit_ok;
 }
 
+/// GET one page of a list (`what`: "tasks", "accounts", also the member
+/// holding the items) filtered by `params`; shows it with `print` and a
+/// line saying which page of how many it is.
+int show_page(live_context& c, const std::string& what,
+              const std::string& path,
+              std::vector<std::pair<std::string, std::string>> params,
+              uint32_t page, uint32_t limit,
+              void (*print)(std::ostream&, const terminal&,
+                            const rapidjson::Value&)) {
+  params.emplace_back("page", std::to_string(page));
+  params.emplace_back("page_size", std::to_string(limit));
+  return show_data(c, path + query(params), what.c_str(),
+                   [&](const rapidjson::Value& data) {
+                     const auto& list = field(data, what.c_str());
+                     if (!items(list).empty())
+                       print(std::cout, c.term, list);
+                     std::cout << c.term.paint(
+                       page_line(what, data, what.c_str()), colour::dim)
+                               << '\n';
+                   });
+}
+
 /// The whole text of a file, "-" being stdin; false when unreadable.
 bool read_file(const std::string& path, std::string& out) {
   std::ifstream file;
@@ -113,19 +135,12 @@ int run_status(live_context& c) {
 }
 
 int run_tasks(live_context& c, const task_query& q) {
-  auto path = "/task"
-              + query({{"status", q.status},
-                       {"serial", q.serial},
-                       {"script_name", q.script},
-                       {"source", q.source},
-                       {"page", std::to_string(q.page)},
-                       {"page_size", std::to_string(q.limit)}});
-  return show_data(c, path, "tasks", [&](const rapidjson::Value& data) {
-    if (!items(field(data, "tasks")).empty())
-      print_tasks(std::cout, c.term, field(data, "tasks"));
-    std::cout << c.term.paint(page_line("tasks", data, "tasks"), colour::dim)
-              << '\n';
-  });
+  return show_page(c, "tasks", "/task",
+                   {{"status", q.status},
+                    {"serial", q.serial},
+                    {"script_name", q.script},
+                    {"source", q.source}},
+                   q.page, q.limit, print_tasks);
 }
 
 int run_task(live_context& c, uint64_t id) {
@@ -163,19 +178,11 @@ int run_nodes(live_context& c) {
 }
 
 int run_accounts(live_context& c, const account_query& q) {
-  auto path = "/account"
-              + query({{"serial", q.serial},
-                       {"platform", q.platform},
-                       {"enabled", q.enabled},
-                       {"page", std::to_string(q.page)},
-                       {"page_size", std::to_string(q.limit)}});
-  return show_data(c, path, "accounts", [&](const rapidjson::Value& data) {
-    if (!items(field(data, "accounts")).empty())
-      print_accounts(std::cout, c.term, field(data, "accounts"));
-    std::cout << c.term.paint(page_line("accounts", data, "accounts"),
-                              colour::dim)
-              << '\n';
-  });
+  return show_page(c, "accounts", "/account",
+                   {{"serial", q.serial},
+                    {"platform", q.platform},
+                    {"enabled", q.enabled}},
+                   q.page, q.limit, print_accounts);
 }
 
 int run_action(live_context& c, task_action action,

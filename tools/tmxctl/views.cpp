@@ -23,7 +23,9 @@ colour status_colour(const std::string& status) {
 
 colour state_colour(const std::string& state) {
   static const std::map<std::string, colour> colours{
-    {"online", colour::green}, {"busy", colour::cyan}, {"offline", colour::red}};
+    {"online", colour::green},
+    {"busy", colour::cyan},
+    {"offline", colour::red}};
   auto it = colours.find(state);
   return it == colours.end() ? colour::none : it->second;
 }
