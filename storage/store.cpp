@@ -147,6 +147,39 @@ std::string hex(std::string_view key) {
   return out;
 }
 
+// An order-independent digest of a set of index keys: equal sets give
+// equal digests, and different ones, but for a chance of 2^-64, different
+// ones.
+struct digest {
+  uint64_t count = 0;
+  uint64_t sum = 0;
+
+  void add(std::string_view key) {
+    // splitmix64's finaliser, so that related keys do not cancel out.
+    uint64_t h = std::hash<std::string_view>{}(key);
+    h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    h = (h ^ (h >> 27)) * 0x94d049bb133111ebULL;
+    sum += h ^ (h >> 31);
+    ++count;
+  }
+
+  bool operator!=(const digest& o) const {
+    return count != o.count || sum != o.sum;
+  }
+};
+
+// Why task `t` should have index entry `key` (which it lacks).
+std::string missing_entry(const task& t, std::string_view key) {
+  auto name = "task " + std::to_string(t.id);
+  keys::field f{};
+  std::string_view value, rest;
+  if (key[0] == static_cast<char>(keys::field::due)
+      || !keys::split_value_prefix(key, f, value, rest))
+    return name + ": pending and due at " + format_time(t.scheduled_at)
+           + ", not in the due index";
+  return name + ": not in the index under " + shown(f, value);
+}
+
 // What the walks of store::check learn and hand on to the later ones.
 struct check_state {
   check_state(const std::function<void(const std::string&)>& r,
@@ -163,6 +196,7 @@ struct check_state {
   uint64_t max_queue_seq = 0;
   std::set<task_id> undecodable;
   std::map<std::string, uint64_t> recount; // counter key → tasks
+  std::map<char, digest> expected; // index tag → entries the tasks call for
   store_errc error = store_errc::ok;       // a read failed: stop
 
   // One more key walked; progress every few thousand keys.
@@ -637,20 +671,19 @@ struct store::impl {
 
   // -- checking (see store::check) ------------------------------------------
 
-  /// Reports `problem()` when `key` is not in the index.
-  template <class Problem>
-  void expect_index(check_state& st, const std::string& key,
-                    Problem&& problem) const {
-    std::string ignored;
-    auto e = read(cf::index, key, ignored);
-    if (e == store_errc::not_found)
-      st.report(problem());
-    else if (e != store_errc::ok)
-      st.error = e;
+  /// The index entries `t` calls for: one per indexed field and, when it
+  /// is pending and scheduled, its due entry.
+  std::vector<std::string> own_entries(const task& t) const {
+    std::vector<std::string> out;
+    for (keys::field f : keys::indexed_fields)
+      out.push_back(keys::index(f, keys::field_value(t, f), t.id));
+    if (auto due = due_entry(&t); due && has_due_index)
+      out.push_back(*due);
+    return out;
   }
 
-  /// The task table: every record decodes and has its index entries; the
-  /// recount of the counters.
+  /// The task table: every record decodes; the recount of the counters and
+  /// the digests of the index entries the tasks call for.
   store_errc check_tasks(check_state& st) const {
     return for_each_entry(cf::tasks, [&](const auto& key, const auto& value) {
       st.tick();
@@ -659,28 +692,46 @@ struct store::impl {
         return true;
       }
       task_id id = keys::get_u64(key.ToStringView());
-      auto name = "task " + std::to_string(id);
       ++st.tasks;
       st.max_id = id; // ascending
       task t;
       if (decode_task(id, value, t) != store_errc::ok) {
         st.undecodable.insert(id);
-        st.report(name + ": the record cannot be decoded");
+        st.report("task " + std::to_string(id)
+                  + ": the record cannot be decoded");
         return true;
       }
       st.max_queue_seq = std::max(st.max_queue_seq, t.queue_seq);
-      for (keys::field f : keys::indexed_fields) {
-        auto v = keys::field_value(t, f);
-        ++st.recount[keys::value_prefix(f, v)];
-        expect_index(st, keys::index(f, v, id), [&] {
-          return name + ": not in the index under " + shown(f, v);
-        });
+      for (keys::field f : keys::indexed_fields)
+        ++st.recount[keys::value_prefix(f, keys::field_value(t, f))];
+      for (const auto& entry : own_entries(t))
+        st.expected[entry[0]].add(entry);
+      return true;
+    });
+  }
+
+  /// The tasks again, for the index parts (tags) whose digests differ:
+  /// reports each entry of those parts that a task calls for and that is
+  /// not in the index.
+  store_errc find_missing_entries(check_state& st,
+                                  const std::set<char>& parts) const {
+    return for_each_entry(cf::tasks, [&](const auto& key, const auto& value) {
+      st.tick();
+      task t;
+      if (key.size() != keys::id_size
+          || decode_task(keys::get_u64(key.ToStringView()), value, t)
+               != store_errc::ok)
+        return true; // reported by check_tasks
+      std::string ignored;
+      for (const auto& entry : own_entries(t)) {
+        if (parts.count(entry[0]) == 0)
+          continue;
+        auto e = read(cf::index, entry, ignored);
+        if (e == store_errc::not_found)
+          st.report(missing_entry(t, entry));
+        else if (e != store_errc::ok)
+          st.error = e;
       }
-      if (auto due = due_entry(&t); due && has_due_index)
-        expect_index(st, *due, [&] {
-          return name + ": pending and due at " + format_time(t.scheduled_at)
-                 + ", not in the due index";
-        });
       return st.error == store_errc::ok;
     });
   }
@@ -712,13 +763,7 @@ struct store::impl {
                 + shown(f, keys::field_value(*t, f)));
   }
 
-  void check_due_entry(check_state& st, std::string_view key) const {
-    millis at = 0;
-    task_id id = 0;
-    if (!keys::parse_due(key, at, id)) {
-      st.report("index: malformed due key " + hex(key));
-      return;
-    }
+  void check_due_entry(check_state& st, millis at, task_id id) const {
     auto entry = "due entry at " + format_time(at) + " of task "
                  + std::to_string(id);
     auto t = indexed_task(st, id, entry);
@@ -730,23 +775,68 @@ struct store::impl {
                                         : format_time(t->scheduled_at)));
   }
 
-  /// The index: every entry is well formed and points to a task that has
-  /// the entry's value.
+  /// Whether `key` is a well-formed index entry; when `verify`, also
+  /// checks it against its task.
+  bool index_entry(check_state& st, std::string_view key, bool verify) const {
+    millis at = 0;
+    keys::field f{};
+    std::string_view value, rest;
+    if (!key.empty() && key[0] == static_cast<char>(keys::field::due)) {
+      task_id id = 0;
+      if (!keys::parse_due(key, at, id))
+        return false;
+      if (verify)
+        check_due_entry(st, at, id);
+      return true;
+    }
+    if (!keys::split_value_prefix(key, f, value, rest) || !is_indexed(f)
+        || rest.size() != keys::id_size)
+      return false;
+    if (verify)
+      check_index_entry(st, f, value, keys::get_u64(rest));
+    return true;
+  }
+
+  /// The index: every entry is well formed, points to a task that has the
+  /// entry's value, and each task's entries are there. A digest of each
+  /// part of the index (a field, the due index) is compared with the one
+  /// the tasks call for: a sound store costs one walk of the keys, and only
+  /// a part whose digests differ is searched entry by entry.
   store_errc check_index(check_state& st) const {
-    return for_each_entry(cf::index, [&](const auto& key, const auto&) {
+    std::map<char, digest> present;
+    auto e = for_each_entry(cf::index, [&](const auto& key, const auto&) {
       st.tick();
       auto k = key.ToStringView();
-      keys::field f{};
-      std::string_view value, rest;
-      if (!k.empty() && k[0] == static_cast<char>(keys::field::due))
-        check_due_entry(st, k);
-      else if (keys::split_value_prefix(k, f, value, rest) && is_indexed(f)
-               && rest.size() == keys::id_size)
-        check_index_entry(st, f, value, keys::get_u64(rest));
+      if (index_entry(st, k, false))
+        present[k[0]].add(k);
       else
         st.report("index: malformed key " + hex(k));
-      return st.error == store_errc::ok;
+      return true;
     });
+    std::set<char> differ;
+    for (const auto& [tag, d] : present)
+      if (d != st.expected[tag])
+        differ.insert(tag);
+    for (const auto& [tag, d] : st.expected)
+      if (d != present[tag])
+        differ.insert(tag);
+    if (e != store_errc::ok || differ.empty())
+      return e;
+    st.total += st.tasks;
+    for (char tag : differ)
+      st.total += present[tag].count;
+    e = find_missing_entries(st, differ);
+    for (char tag : differ) {
+      if (e != store_errc::ok || st.error != store_errc::ok)
+        break;
+      e = walk(cf::index, std::string(1, tag), std::string(1, tag + 1),
+               false, [&](const auto& key, const auto&) {
+                 st.tick();
+                 index_entry(st, key.ToStringView(), true);
+                 return st.error == store_errc::ok;
+               });
+    }
+    return e;
   }
 
   /// The counters: each equals the recount, none is missing.
@@ -1072,8 +1162,11 @@ store_errc store::check(
   const std::function<void(const std::string& problem)>& report,
   const std::function<void(uint64_t done, uint64_t total)>& progress) const {
   check_state st{report, progress};
+  // The total counter counts the tasks, the others their index entries;
+  // due entries are at most one per pending task.
   for (const auto& [key, n] : impl_->counters)
-    st.total += n; // the total counter: tasks; the others: index entries
+    st.total += n;
+  st.total += counts().by_status[static_cast<size_t>(task_status::pending)];
   for (auto walk : {&impl::check_tasks, &impl::check_index,
                     &impl::check_counters, &impl::check_meta,
                     &impl::check_logs}) {
