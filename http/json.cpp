@@ -1,3 +1,5 @@
+// The JSON side of the API: the envelope and the objects of devices,
+// accounts, nodes and logs (tasks: model/task_json.cpp).
 #include "http/json.hpp"
 
 #include "model/time.hpp"

@@ -9,7 +9,6 @@
 #include <fstream>
 #include <iostream>
 #include <iterator>
-#include <sstream>
 
 namespace tmxctl {
 
@@ -76,8 +75,8 @@ int show_page(live_context& c, const std::string& what,
                      const auto& list = field(data, what.c_str());
                      if (!items(list).empty())
                        print(std::cout, c.term, list);
-                     std::cout << c.term.paint(
-                       page_line(what, data, what.c_str()), colour::dim)
+                     std::cout << c.term.paint(page_line(what, data),
+                                               colour::dim)
                                << '\n';
                    });
 }

@@ -187,9 +187,8 @@ std::string states_line(const terminal& term, const rapidjson::Value& objects,
   return std::to_string(all.size()) + ": " + tally(term, counts, state_colour);
 }
 
-std::string page_line(const std::string& what, const rapidjson::Value& data,
-                      const char* items_member) {
-  auto shown = items(field(data, items_member)).size();
+std::string page_line(const std::string& what, const rapidjson::Value& data) {
+  auto shown = items(field(data, what.c_str())).size();
   auto total = number(field(data, "total"));
   auto page = std::max<uint64_t>(number(field(data, "page"), 1), 1);
   auto size = std::max<uint64_t>(number(field(data, "page_size"), 1), 1);

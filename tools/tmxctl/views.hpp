@@ -43,9 +43,8 @@ std::string stats_line(const terminal& term, const rapidjson::Value& stats);
 std::string states_line(const terminal& term, const rapidjson::Value& objects,
                         const std::vector<std::string>& states);
 
-/// A page of a list reply ({items, total, page, page_size}):
+/// A page of a list reply ({<what>: [...], total, page, page_size}):
 /// "tasks 21-40 of 45 (page 2 of 3)", or "no tasks".
-std::string page_line(const std::string& what, const rapidjson::Value& data,
-                      const char* items_member);
+std::string page_line(const std::string& what, const rapidjson::Value& data);
 
 } // namespace tmxctl
