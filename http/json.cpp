@@ -6,22 +6,49 @@ namespace tmx {
 
 namespace {
 
-void string_or_null(json_writer& w, const std::string& s) {
-  if (s.empty())
-    w.Null();
-  else
-    w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+void put(json_writer& w, const char* key, std::string_view value) {
+  w.Key(key);
+  w.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
 }
 
-void time_or_null(json_writer& w, millis t) {
+/// "" is null: the model keeps absent strings empty.
+void put_or_null(json_writer& w, const char* key, const std::string& value) {
+  w.Key(key);
+  if (value.empty())
+    w.Null();
+  else
+    w.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
+}
+
+/// 0 is null: the model keeps absent times and ids 0.
+void put_time(json_writer& w, const char* key, millis t) {
+  w.Key(key);
   if (t == 0)
     w.Null();
   else
     w.String(format_time(t));
 }
 
-void string(json_writer& w, std::string_view s) {
-  w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+void put_id(json_writer& w, const char* key, uint64_t id) {
+  w.Key(key);
+  if (id == 0)
+    w.Null();
+  else
+    w.Uint64(id);
+}
+
+void put_count(json_writer& w, const char* key, uint64_t n) {
+  w.Key(key);
+  w.Uint64(n);
+}
+
+void put_strings(json_writer& w, const char* key,
+                 const std::vector<std::string>& values) {
+  w.Key(key);
+  w.StartArray();
+  for (auto& v : values)
+    w.String(v.data(), static_cast<rapidjson::SizeType>(v.size()));
+  w.EndArray();
 }
 
 } // namespace
@@ -32,8 +59,7 @@ std::string error_body(const api_error& err) {
   w.StartObject();
   w.Key("code");
   w.Int(api_code(err.code));
-  w.Key("message");
-  string(w, err.message);
+  put(w, "message", err.message);
   w.Key("data");
   w.Null();
   w.EndObject();
@@ -42,32 +68,22 @@ std::string error_body(const api_error& err) {
 
 void write_task(json_writer& w, const task& t, millis now) {
   w.StartObject();
-  w.Key("id");
-  w.Uint64(t.id);
-  w.Key("serial");
-  string(w, t.serial);
-  w.Key("username");
-  string_or_null(w, t.username);
-  w.Key("script_name");
-  string(w, t.script_name);
+  put_count(w, "id", t.id);
+  put(w, "serial", t.serial);
+  put_or_null(w, "username", t.username);
+  put(w, "script_name", t.script_name);
   w.Key("script_config");
   const auto& cfg = t.script_config.empty() ? std::string("{}")
                                             : t.script_config;
   w.RawValue(cfg.data(), cfg.size(), rapidjson::kObjectType);
   w.Key("status");
   w.Int(static_cast<int>(t.status));
-  w.Key("status_text");
-  string(w, status_text(t.status));
-  w.Key("source");
-  string(w, t.source);
-  w.Key("scheduled_at");
-  time_or_null(w, t.scheduled_at);
-  w.Key("created_at");
-  time_or_null(w, t.created_at);
-  w.Key("started_at");
-  time_or_null(w, t.started_at);
-  w.Key("finished_at");
-  time_or_null(w, t.finished_at);
+  put(w, "status_text", status_text(t.status));
+  put(w, "source", t.source);
+  put_time(w, "scheduled_at", t.scheduled_at);
+  put_time(w, "created_at", t.created_at);
+  put_time(w, "started_at", t.started_at);
+  put_time(w, "finished_at", t.finished_at);
   w.Key("duration_s");
   if (t.started_at != 0 && t.finished_at >= t.started_at)
     w.Double((t.finished_at - t.started_at) / 1000.0);
@@ -75,35 +91,20 @@ void write_task(json_writer& w, const task& t, millis now) {
     w.Double(std::max<millis>(0, now - t.started_at) / 1000.0);
   else
     w.Null();
-  w.Key("retry_count");
-  w.Uint(t.retry_count);
-  w.Key("remark");
-  string(w, t.remark);
-  w.Key("node");
-  string_or_null(w, t.node);
+  put_count(w, "retry_count", t.retry_count);
+  put(w, "remark", t.remark);
+  put_or_null(w, "node", t.node);
   w.EndObject();
 }
 
 void write_device(json_writer& w, const device_info& d) {
   w.StartObject();
-  w.Key("serial");
-  string(w, d.serial);
-  w.Key("node");
-  string_or_null(w, d.node);
-  w.Key("state");
-  string(w, d.state);
-  w.Key("running_task_id");
-  if (d.running_task_id == 0)
-    w.Null();
-  else
-    w.Uint64(d.running_task_id);
-  w.Key("queued");
-  w.Uint64(d.queued);
-  w.Key("accounts");
-  w.StartArray();
-  for (auto& a : d.accounts)
-    string(w, a);
-  w.EndArray();
+  put(w, "serial", d.serial);
+  put_or_null(w, "node", d.node);
+  put(w, "state", d.state);
+  put_id(w, "running_task_id", d.running_task_id);
+  put_count(w, "queued", d.queued);
+  put_strings(w, "accounts", d.accounts);
   w.EndObject();
 }
 
@@ -116,12 +117,9 @@ void write_ids(json_writer& w, const std::vector<task_id>& ids) {
 
 void write_account(json_writer& w, const account& a) {
   w.StartObject();
-  w.Key("username");
-  string(w, a.username);
-  w.Key("serial");
-  string(w, a.serial);
-  w.Key("platform");
-  string(w, a.platform);
+  put(w, "username", a.username);
+  put(w, "serial", a.serial);
+  put(w, "platform", a.platform);
   w.Key("enabled");
   w.Bool(a.enabled);
   w.EndObject();
@@ -129,21 +127,12 @@ void write_account(json_writer& w, const account& a) {
 
 void write_node(json_writer& w, const node_info& n) {
   w.StartObject();
-  w.Key("name");
-  string(w, n.name);
-  w.Key("address");
-  string_or_null(w, n.address);
-  w.Key("state");
-  string(w, n.online ? "online" : "offline");
-  w.Key("devices");
-  w.StartArray();
-  for (auto& d : n.devices)
-    string(w, d);
-  w.EndArray();
-  w.Key("connected_since");
-  time_or_null(w, n.connected_since);
-  w.Key("last_seen");
-  time_or_null(w, n.last_seen);
+  put(w, "name", n.name);
+  put_or_null(w, "address", n.address);
+  put(w, "state", n.online ? "online" : "offline");
+  put_strings(w, "devices", n.devices);
+  put_time(w, "connected_since", n.connected_since);
+  put_time(w, "last_seen", n.last_seen);
   w.EndObject();
 }
 
@@ -153,10 +142,8 @@ void write_log(json_writer& w, const std::vector<log_line>& lines) {
   w.StartArray();
   for (auto& line : lines) {
     w.StartObject();
-    w.Key("at");
-    w.String(format_time(line.at));
-    w.Key("text");
-    string(w, line.text);
+    put_time(w, "at", line.at);
+    put(w, "text", line.text);
     w.EndObject();
   }
   w.EndArray();
