@@ -31,6 +31,15 @@ millis base_timeout(std::string_view script, std::string_view config_json) {
   return seconds * 1000;
 }
 
+std::string start_line(const task& t) {
+  auto line = "started on device " + t.serial;
+  if (!t.username.empty())
+    line += " as " + t.username;
+  if (!t.node.empty())
+    line += " (node " + t.node + ")";
+  return line;
+}
+
 std::string timeout_remark(millis timeout) {
   char buf[64];
   if (timeout % 1000 == 0)
