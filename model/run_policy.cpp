@@ -46,7 +46,7 @@ std::string timeout_remark(millis timeout) {
     std::snprintf(buf, sizeof(buf), "timeout after %lld s",
                   static_cast<long long>(timeout / 1000));
   else
-    std::snprintf(buf, sizeof(buf), "timeout after %.3g s", timeout / 1000.0);
+    std::snprintf(buf, sizeof(buf), "timeout after %.15g s", timeout / 1000.0);
   return buf;
 }
 
