@@ -307,6 +307,7 @@ struct host_log {
   };
   std::vector<order> orders;
   std::vector<task_id> cancels;
+  int stops = 0; // "end every run" orders
 
   std::vector<task_id> ordered_ids() const {
     std::vector<task_id> out;
@@ -327,6 +328,8 @@ recording_host(device_host_actor::pointer self,
       log->orders.push_back({std::move(o), std::move(sender)});
     },
     [=](cancel_atom, task_id id) { log->cancels.push_back(id); },
+    [=](stop_atom) { log->stops += 1; },
+    [=](get_atom) { return std::vector<device_desc>{}; },
   };
 }
 
@@ -375,7 +378,9 @@ struct farm : actor_fixture {
   void register_host(const std::string& node, const device_host_actor& host,
                      const std::string& serial) {
     std::vector<device_desc> devs{{serial, {}}};
-    unbox(request<ok_atom>(manager, register_atom::value, node, host, devs));
+    auto refused = unbox(request<std::vector<std::string>>(
+      manager, register_atom::value, node, host, devs));
+    BOOST_CHECK_MESSAGE(refused.empty(), node << " was refused " << serial);
   }
 
   mock_host attach(const std::string& node, const std::string& serial) {

@@ -22,6 +22,8 @@ device_host_actor::behavior_type forbidden_host(device_host_actor::pointer) {
     [](cancel_atom, task_id id) {
       BOOST_ERROR("the host got a cancel for task " << id);
     },
+    [](stop_atom) { BOOST_ERROR("the host was told to end every run"); },
+    [](get_atom) { return std::vector<device_desc>{}; },
   };
 }
 
@@ -184,6 +186,23 @@ BOOST_AUTO_TEST_CASE(lost_host_fails_running_task_and_keeps_the_queue) {
   BOOST_CHECK_EQUAL(stored(ids[1]).node, "node-b");
   BOOST_TEST(drain(next, "dev-1") == (std::vector<task_id>{ids[1], ids[2]}));
   BOOST_CHECK_EQUAL(host.log->orders.size(), 1u);
+}
+
+BOOST_AUTO_TEST_CASE(a_serial_belongs_to_one_live_host) {
+  auto first = attach("node-a", "dev-1");
+  std::vector<device_desc> devs{{"dev-1", {}}};
+  auto second = spawn(recording_host, std::make_shared<host_log>());
+  auto refused = unbox(request<std::vector<std::string>>(
+    manager, register_atom::value, std::string("node-b"), second, devs));
+  BOOST_TEST(refused == std::vector<std::string>{"dev-1"});
+  BOOST_CHECK_EQUAL(device("dev-1").node, "node-a");
+  caf::anon_send_exit(first.hdl, caf::exit_reason::kill);
+  run();
+  refused = unbox(request<std::vector<std::string>>(
+    manager, register_atom::value, std::string("node-b"), second, devs));
+  BOOST_TEST(refused.empty());
+  BOOST_CHECK_EQUAL(device("dev-1").node, "node-b");
+  BOOST_CHECK_EQUAL(device("dev-1").state, "online");
 }
 
 BOOST_AUTO_TEST_CASE(host_lost_while_the_start_is_written_fails_the_task) {

@@ -168,8 +168,8 @@ struct scheduling_farm : farm {
     opts.node = "sim";
     opts.devices = 1;
     opts.task_duration = duration;
-    spawn(sim_host, opts, manager);
-    run();
+    auto host = spawn(sim_host, opts);
+    register_host(opts.node, host, "sim-0001");
     auto id = create(command_for("sim-0001")).at(0);
     auto started = stored(id).started_at;
     BOOST_CHECK_EQUAL(started, now());
