@@ -11,26 +11,34 @@ account_gate(account_actor::stateful_pointer<account_state> self) {
   return {
     [=](acquire_atom, task_id id) {
       auto& st = self->state;
+      auto i = std::find_if(st.waiters.begin(), st.waiters.end(),
+                            [=](auto& w) { return w.first == id; });
       if (st.holder == 0 || st.holder == id) {
         st.holder = id;
+        if (i != st.waiters.end())
+          st.waiters.erase(i);
         return true;
       }
-      auto dev = caf::actor_cast<device_actor>(self->current_sender());
-      if (dev && std::find(st.waiters.begin(), st.waiters.end(), dev)
-                   == st.waiters.end())
-        st.waiters.push_back(dev);
+      if (i == st.waiters.end())
+        st.waiters.emplace_back(
+          id, caf::actor_cast<device_actor>(self->current_sender()));
       return false;
     },
     [=](release_atom, task_id id) {
       auto& st = self->state;
+      // Also sent for a waiting task that left its queue.
+      st.waiters.erase(std::remove_if(st.waiters.begin(), st.waiters.end(),
+                                      [=](auto& w) { return w.first == id; }),
+                       st.waiters.end());
       if (st.holder != id)
         return;
       st.holder = 0;
-      // Every waiter tries again; the first to ask gets it, the others
-      // wait once more.
-      for (auto& w : st.waiters)
-        self->send(w, wake_atom::value);
-      st.waiters.clear();
+      // Kept for the task that waited longest; its device is woken.
+      if (st.waiters.empty())
+        return;
+      st.holder = st.waiters.front().first;
+      self->send(st.waiters.front().second, wake_atom::value);
+      st.waiters.pop_front();
     },
   };
 }

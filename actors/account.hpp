@@ -11,8 +11,10 @@ namespace tmx {
 
 struct account_state {
   static inline const char* name = "account";
-  task_id holder = 0; // the task running as this account, 0 = free
-  std::vector<device_actor> waiters;
+  /// The task running as this account, or the one it is kept for; 0 = free.
+  task_id holder = 0;
+  /// Refused tasks in the order they first asked, and their devices.
+  std::deque<std::pair<task_id, device_actor>> waiters;
 };
 
 account_actor::behavior_type

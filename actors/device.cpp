@@ -18,6 +18,14 @@ using busy_accounts = std::shared_ptr<std::set<caf::actor_addr>>;
 
 void try_start(device_ptr self);
 
+/// Queued tasks that leave the queue, or wait on a device gone offline,
+/// give up their place at (or their hold on) their accounts.
+void withdraw_accounts(device_ptr self, task_id only = 0) {
+  for (auto& q : self->state.queue)
+    if (q.account && (only == 0 || q.id == only))
+      self->send(q.account, release_atom::value, q.id);
+}
+
 void release_slot(device_ptr self) {
   auto& st = self->state;
   if (!st.has_slot)
@@ -169,6 +177,7 @@ device_actor::behavior_type device(device_ptr self, std::string serial,
       return;
     spdlog::warn("device {}: host on node '{}' lost", st.serial, st.node);
     st.online = false;
+    withdraw_accounts(self);
     // A start still being written is settled when its reply arrives.
     if (st.running == 0 || st.starting) {
       release_slot(self);
@@ -191,6 +200,7 @@ device_actor::behavior_type device(device_ptr self, std::string serial,
       try_start(self);
     },
     [=](dequeue_atom, task_id id) {
+      withdraw_accounts(self, id);
       auto& q = self->state.queue;
       q.erase(std::remove_if(q.begin(), q.end(),
                              [id](auto& e) { return e.id == id; }),

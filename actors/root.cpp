@@ -17,15 +17,17 @@ bool recover(store& db, millis now, task_manager_init& init,
   // At-most-once: a run cut short by the end of the process is reported,
   // never repeated behind the user's back.
   std::vector<task> interrupted;
+  std::vector<task_log> logs;
   auto e = db.for_each_with_status(task_status::running, [&](const task& t) {
     interrupted.push_back(t);
     interrupted.back().status = task_status::failed;
     interrupted.back().finished_at = now;
     interrupted.back().remark = "interrupted by server restart";
+    logs.push_back(ended_early(interrupted.back()));
     return true;
   });
   if (e == store_errc::ok && !interrupted.empty())
-    e = db.update(interrupted);
+    e = db.update(interrupted, logs);
   if (e == store_errc::ok)
     e = db.for_each_with_status(task_status::pending, [&](const task& t) {
       if (t.scheduled_at <= now)

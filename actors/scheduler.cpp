@@ -84,7 +84,13 @@ scheduler(scheduler_ptr self, store_actor db, task_manager_actor manager,
       st.soon.emplace(due, id);
       arm(self, due);
     },
-    [=](tick_atom) { tick(self); },
+    [=](tick_atom) {
+      // A timer armed before the current one still fires: not this one.
+      auto& st = self->state;
+      if (st.tick_at != 0 && st.clock() < st.tick_at)
+        return;
+      tick(self);
+    },
   };
 }
 

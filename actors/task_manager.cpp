@@ -13,6 +13,12 @@
 
 namespace tmx {
 
+task_log ended_early(const task& t) {
+  return {t.id,
+          {{t.started_at, start_line(t)},
+           {t.finished_at, "failed: " + t.remark}}};
+}
+
 namespace {
 
 using manager_ptr = task_manager_actor::stateful_pointer<task_manager_state>;
@@ -118,15 +124,6 @@ void write(manager_ptr self, task t, Then then, OnError on_error) {
 void log_failure(task_id id, const char* what, const caf::error& err) {
   spdlog::error("task {}: {} not stored: {}", id, what,
                 to_api_error(err).message);
-}
-
-std::string start_line(const task& t) {
-  auto line = "started on device " + t.serial;
-  if (!t.username.empty())
-    line += " as " + t.username;
-  if (!t.node.empty())
-    line += " (node " + t.node + ")";
-  return line;
 }
 
 /// `t` (failed) becomes pending again, at the back of its device queue.
@@ -331,8 +328,11 @@ void stop(manager_ptr self, task_id id, caf::typed_response_promise<task> rp) {
     task t = *current;
     if (st.active.erase(id) != 0)
       withdraw(self, was);
+    std::vector<task_log> logs;
+    if (was.status == task_status::running)
+      logs.push_back(ended_early(t));
     write(
-      self, t, [=]() mutable { rp.deliver(t); },
+      self, {t}, std::move(logs), [=]() mutable { rp.deliver(t); },
       [=](caf::error& err) mutable {
         log_failure(id, "stop", err);
         rp.deliver(err);

@@ -67,6 +67,11 @@ task_manager_actor::behavior_type
 task_manager(task_manager_actor::stateful_pointer<task_manager_state> self,
              store_actor db, task_manager_init init);
 
+/// The log of a run ended before its script reported (stopped, interrupted
+/// by a restart): what the script printed is gone with the run; the log
+/// says where it ran and how it ended.
+task_log ended_early(const task& t);
+
 /// How long an Idempotency-Key protects a create.
 constexpr millis idempotency_window = 24 * 3600 * 1000;
 

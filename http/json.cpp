@@ -2,8 +2,6 @@
 // accounts, nodes and logs (tasks: model/task_json.cpp).
 #include "http/json.hpp"
 
-#include "model/time.hpp"
-
 namespace tmx {
 
 std::string error_body(const api_error& err) {
@@ -12,8 +10,7 @@ std::string error_body(const api_error& err) {
   w.StartObject();
   w.Key("code");
   w.Int(api_code(err.code));
-  w.Key("message");
-  json_string(w, err.message);
+  put(w, "message", err.message);
   w.Key("data");
   w.Null();
   w.EndObject();
@@ -22,24 +19,12 @@ std::string error_body(const api_error& err) {
 
 void write_device(json_writer& w, const device_info& d) {
   w.StartObject();
-  w.Key("serial");
-  json_string(w, d.serial);
-  w.Key("node");
-  json_string_or_null(w, d.node);
-  w.Key("state");
-  json_string(w, d.state);
-  w.Key("running_task_id");
-  if (d.running_task_id == 0)
-    w.Null();
-  else
-    w.Uint64(d.running_task_id);
-  w.Key("queued");
-  w.Uint64(d.queued);
-  w.Key("accounts");
-  w.StartArray();
-  for (auto& a : d.accounts)
-    json_string(w, a);
-  w.EndArray();
+  put(w, "serial", d.serial);
+  put_or_null(w, "node", d.node);
+  put(w, "state", d.state);
+  put_id(w, "running_task_id", d.running_task_id);
+  put_count(w, "queued", d.queued);
+  put_strings(w, "accounts", d.accounts);
   w.EndObject();
 }
 
@@ -52,12 +37,9 @@ void write_ids(json_writer& w, const std::vector<task_id>& ids) {
 
 void write_account(json_writer& w, const account& a) {
   w.StartObject();
-  w.Key("username");
-  json_string(w, a.username);
-  w.Key("serial");
-  json_string(w, a.serial);
-  w.Key("platform");
-  json_string(w, a.platform);
+  put(w, "username", a.username);
+  put(w, "serial", a.serial);
+  put(w, "platform", a.platform);
   w.Key("enabled");
   w.Bool(a.enabled);
   w.EndObject();
@@ -65,21 +47,12 @@ void write_account(json_writer& w, const account& a) {
 
 void write_node(json_writer& w, const node_info& n) {
   w.StartObject();
-  w.Key("name");
-  json_string(w, n.name);
-  w.Key("address");
-  json_string_or_null(w, n.address);
-  w.Key("state");
-  json_string(w, n.online ? "online" : "offline");
-  w.Key("devices");
-  w.StartArray();
-  for (auto& d : n.devices)
-    json_string(w, d);
-  w.EndArray();
-  w.Key("connected_since");
-  json_time_or_null(w, n.connected_since);
-  w.Key("last_seen");
-  json_time_or_null(w, n.last_seen);
+  put(w, "name", n.name);
+  put_or_null(w, "address", n.address);
+  put(w, "state", n.online ? "online" : "offline");
+  put_strings(w, "devices", n.devices);
+  put_time(w, "connected_since", n.connected_since);
+  put_time(w, "last_seen", n.last_seen);
   w.EndObject();
 }
 
@@ -89,10 +62,8 @@ void write_log(json_writer& w, const std::vector<log_line>& lines) {
   w.StartArray();
   for (auto& line : lines) {
     w.StartObject();
-    w.Key("at");
-    w.String(format_time(line.at));
-    w.Key("text");
-    json_string(w, line.text);
+    put_time(w, "at", line.at);
+    put(w, "text", line.text);
     w.EndObject();
   }
   w.EndArray();

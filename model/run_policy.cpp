@@ -31,13 +31,22 @@ millis base_timeout(std::string_view script, std::string_view config_json) {
   return seconds * 1000;
 }
 
+std::string start_line(const task& t) {
+  auto line = "started on device " + t.serial;
+  if (!t.username.empty())
+    line += " as " + t.username;
+  if (!t.node.empty())
+    line += " (node " + t.node + ")";
+  return line;
+}
+
 std::string timeout_remark(millis timeout) {
   char buf[64];
   if (timeout % 1000 == 0)
     std::snprintf(buf, sizeof(buf), "timeout after %lld s",
                   static_cast<long long>(timeout / 1000));
   else
-    std::snprintf(buf, sizeof(buf), "timeout after %.3g s", timeout / 1000.0);
+    std::snprintf(buf, sizeof(buf), "timeout after %.15g s", timeout / 1000.0);
   return buf;
 }
 

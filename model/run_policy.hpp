@@ -19,6 +19,9 @@ millis base_timeout(std::string_view script, std::string_view config_json);
 /// ("timeout after 0.25 s" when scaled below a second).
 std::string timeout_remark(millis timeout);
 
+/// The first line of a run's log: where and as whom it started.
+std::string start_line(const task& t);
+
 /// Auto-retry policy (`retry.*` options).
 struct retry_policy {
   uint32_t max_auto = 0;  // 0 = off

@@ -4,7 +4,6 @@
 #include "model/time.hpp"
 
 #include <algorithm>
-#include <utility>
 
 namespace tmx {
 
@@ -12,47 +11,67 @@ void json_string(json_writer& w, std::string_view s) {
   w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
 }
 
-void json_string_or_null(json_writer& w, const std::string& s) {
-  if (s.empty())
-    w.Null();
-  else
-    json_string(w, s);
+void put(json_writer& w, const char* key, std::string_view value) {
+  w.Key(key);
+  json_string(w, value);
 }
 
-void json_time_or_null(json_writer& w, millis t) {
+void put_or_null(json_writer& w, const char* key, const std::string& value) {
+  w.Key(key);
+  if (value.empty())
+    w.Null();
+  else
+    json_string(w, value);
+}
+
+void put_time(json_writer& w, const char* key, millis t) {
+  w.Key(key);
   if (t == 0)
     w.Null();
   else
     w.String(format_time(t));
 }
 
+void put_id(json_writer& w, const char* key, uint64_t id) {
+  w.Key(key);
+  if (id == 0)
+    w.Null();
+  else
+    w.Uint64(id);
+}
+
+void put_count(json_writer& w, const char* key, uint64_t n) {
+  w.Key(key);
+  w.Uint64(n);
+}
+
+void put_strings(json_writer& w, const char* key,
+                 const std::vector<std::string>& values) {
+  w.Key(key);
+  w.StartArray();
+  for (auto& v : values)
+    json_string(w, v);
+  w.EndArray();
+}
+
 void write_task(json_writer& w, const task& t, millis now) {
   w.StartObject();
-  w.Key("id");
-  w.Uint64(t.id);
-  w.Key("serial");
-  json_string(w, t.serial);
-  w.Key("username");
-  json_string_or_null(w, t.username);
-  w.Key("script_name");
-  json_string(w, t.script_name);
+  put_count(w, "id", t.id);
+  put(w, "serial", t.serial);
+  put_or_null(w, "username", t.username);
+  put(w, "script_name", t.script_name);
   w.Key("script_config");
   const auto& cfg = t.script_config.empty() ? std::string("{}")
                                             : t.script_config;
   w.RawValue(cfg.data(), cfg.size(), rapidjson::kObjectType);
   w.Key("status");
   w.Int(static_cast<int>(t.status));
-  w.Key("status_text");
-  json_string(w, status_text(t.status));
-  w.Key("source");
-  json_string(w, t.source);
-  for (auto [key, at] : {std::pair{"scheduled_at", t.scheduled_at},
-                         std::pair{"created_at", t.created_at},
-                         std::pair{"started_at", t.started_at},
-                         std::pair{"finished_at", t.finished_at}}) {
-    w.Key(key);
-    json_time_or_null(w, at);
-  }
+  put(w, "status_text", status_text(t.status));
+  put(w, "source", t.source);
+  put_time(w, "scheduled_at", t.scheduled_at);
+  put_time(w, "created_at", t.created_at);
+  put_time(w, "started_at", t.started_at);
+  put_time(w, "finished_at", t.finished_at);
   w.Key("duration_s");
   if (t.started_at != 0 && t.finished_at >= t.started_at)
     w.Double((t.finished_at - t.started_at) / 1000.0);
@@ -60,12 +79,9 @@ void write_task(json_writer& w, const task& t, millis now) {
     w.Double(std::max<millis>(0, now - t.started_at) / 1000.0);
   else
     w.Null();
-  w.Key("retry_count");
-  w.Uint(t.retry_count);
-  w.Key("remark");
-  json_string(w, t.remark);
-  w.Key("node");
-  json_string_or_null(w, t.node);
+  put_count(w, "retry_count", t.retry_count);
+  put(w, "remark", t.remark);
+  put_or_null(w, "node", t.node);
   w.EndObject();
 }
 

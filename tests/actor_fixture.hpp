@@ -14,10 +14,21 @@
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <vector>
+
+namespace tmx {
+
+// Lets Boost.Test print a failed comparison of error codes.
+inline std::ostream& operator<<(std::ostream& out, ec e) {
+  return out << api_code(e);
+}
+
+} // namespace tmx
 
 namespace tmx::test {
 
@@ -61,8 +72,9 @@ api_error error_of(const caf::expected<T>& x) {
 }
 
 /// A real store in a scratch directory, its store actor and (once started)
-/// a task manager, all on the test coordinator. The manager's clock is the
-/// coordinator's clock, so delayed messages and due times agree.
+/// a task manager, all on the test coordinator. The manager's clock (which
+/// its scheduler shares) is the coordinator's clock, so the scheduler's
+/// delayed ticks, request timeouts and due times agree.
 class actor_fixture {
 public:
   /// What the manager's clock reads before any time has been advanced.
@@ -82,6 +94,7 @@ public:
   }
 
   ~actor_fixture() {
+    invariant = nullptr; // actors that exit no longer hold their state
     for (auto& hdl : owned)
       caf::anon_send_exit(hdl, caf::exit_reason::user_shutdown);
     run();
@@ -95,7 +108,9 @@ public:
   /// Delivers messages until no actor has one left. Timeouts stay pending:
   /// only advance() fires them, so time never jumps behind a test's back.
   void run() {
-    sched.run();
+    while (step()) {
+      // every message checked in step()
+    }
   }
 
   /// Delivers messages until `done()` holds (checked after every message)
@@ -103,10 +118,15 @@ public:
   template <class Predicate>
   bool run_until(Predicate done) {
     while (!done())
-      if (!sched.try_run_once())
+      if (!step())
         return false;
     return true;
   }
+
+  /// Checked after every message that run(), run_until(), advance() and
+  /// the requests deliver, while set: a property that no interleaving of
+  /// the actors may break.
+  std::function<void()> invariant;
 
   /// Moves the clock forward by `span`, firing every timeout that falls due
   /// at its own time and running the messages it causes before the next.
@@ -165,12 +185,13 @@ public:
 
   // -- the system under test ------------------------------------------------
 
-  /// Spawns the manager from what recover() reads in the store, as a
-  /// server start does.
-  void start_manager() {
-    task_manager_init init;
+  /// Spawns the manager from what recover() reads in the store at now(),
+  /// as a server start does. `init` carries the node's run policy (retry,
+  /// timeout_scale, device_limit); recover() fills in the rest and the
+  /// manager (and with it the scheduler) reads the coordinator's clock.
+  void start_manager(task_manager_init init = {}) {
     std::string error;
-    BOOST_REQUIRE_MESSAGE(recover(*db, init, error), error);
+    BOOST_REQUIRE_MESSAGE(recover(*db, now(), init, error), error);
     init.clock = [this] { return now(); };
     manager = spawn(task_manager, store, std::move(init));
     run();
@@ -190,6 +211,36 @@ public:
     return db->get(id, ignored) == store_errc::ok;
   }
 
+  /// The log of a task's last run as the store holds it now.
+  std::vector<log_line> log_of(task_id id) const {
+    std::vector<log_line> lines;
+    auto e = db->get_log(id, lines);
+    BOOST_REQUIRE_MESSAGE(e == store_errc::ok,
+                          "log of task " << id << ": " << to_string(e));
+    return lines;
+  }
+
+  /// The state of a stateful typed actor, read between two messages (every
+  /// actor runs on this thread).
+  template <class State, class Handle>
+  static State& state_of(const Handle& hdl) {
+    using impl = typename Handle::template stateful_base<State>;
+    auto ptr = caf::actor_cast<caf::abstract_actor*>(hdl);
+    BOOST_REQUIRE_MESSAGE(ptr != nullptr, "no such actor");
+    return dynamic_cast<impl&>(*ptr).state;
+  }
+
+  /// Delayed messages waiting on the clock. Request timeouts are left out:
+  /// CAF 0.17 keeps them there after the reply, until they fire unheard.
+  size_t delayed_messages() {
+    using clock_type = caf::detail::simple_actor_clock;
+    auto& timers = sched.clock().schedule();
+    return static_cast<size_t>(
+      std::count_if(timers.begin(), timers.end(), [](auto& entry) {
+        return entry.second->subtype == clock_type::actor_msg_type;
+      }));
+  }
+
   scratch_dir dir;
   std::shared_ptr<tmx::store> db;
   caf::actor_system_config cfg;
@@ -200,6 +251,15 @@ public:
   task_manager_actor manager;
 
 private:
+  /// Delivers one message; false if none was waiting.
+  bool step() {
+    if (!sched.try_run_once())
+      return false;
+    if (invariant)
+      invariant();
+    return true;
+  }
+
   template <class Handle>
   void own(const Handle& hdl) {
     owned.push_back(caf::actor_cast<caf::actor>(hdl));
@@ -220,6 +280,150 @@ private:
   }
 
   std::vector<caf::actor> owned;
+};
+
+/// A pending "post" task as a store may hold it from an earlier run, due at
+/// `due` (0 = as soon as possible), queued in id order.
+inline task pending_task(task_id id, const std::string& serial,
+                         millis due = 0) {
+  task t;
+  t.id = id;
+  t.serial = serial;
+  t.script_name = "post";
+  t.script_config = "{}";
+  t.scheduled_at = due;
+  t.created_at = actor_fixture::start_time;
+  t.queue_seq = id;
+  return t;
+}
+
+// -- a farm of devices with hosts that the test plays ------------------------
+
+/// What a recording host was told, in arrival order.
+struct host_log {
+  struct order {
+    run_order what;
+    device_actor device; // the sender, which takes the run's result
+  };
+  std::vector<order> orders;
+  std::vector<task_id> cancels;
+  int stops = 0; // "end every run" orders
+
+  std::vector<task_id> ordered_ids() const {
+    std::vector<task_id> out;
+    for (auto& o : orders)
+      out.push_back(o.what.t.id);
+    return out;
+  }
+};
+
+/// A device host that runs nothing: it records what it is told and the test
+/// plays its runners.
+inline device_host_actor::behavior_type
+recording_host(device_host_actor::pointer self,
+               std::shared_ptr<host_log> log) {
+  return {
+    [=](run_atom, run_order& o) {
+      auto sender = caf::actor_cast<device_actor>(self->current_sender());
+      log->orders.push_back({std::move(o), std::move(sender)});
+    },
+    [=](cancel_atom, task_id id) { log->cancels.push_back(id); },
+    [=](stop_atom) { log->stops += 1; },
+    [=](get_atom) { return std::vector<device_desc>{}; },
+  };
+}
+
+struct mock_host {
+  device_host_actor hdl;
+  std::shared_ptr<host_log> log;
+};
+
+/// One run of "post" on `serial`, due now unless `start_at` says later.
+inline create_command command_for(const std::string& serial,
+                                  millis start_at = 0) {
+  create_command cmd;
+  cmd.req.serials = {serial};
+  cmd.req.script_name = "post";
+  cmd.req.start_at = start_at;
+  cmd.req.configs = {"{}"};
+  return cmd;
+}
+
+inline std::string status_of(const task& t) {
+  return std::string(status_text(t.status));
+}
+
+/// Devices the store knows from an earlier run ("dev-1".."dev-<n>"), all
+/// offline until a host registers them. The manager starts when a test
+/// says so.
+struct farm : actor_fixture {
+  explicit farm(int devices = 2) {
+    for (int i = 1; i <= devices; ++i)
+      BOOST_REQUIRE(db->add_device("dev-" + std::to_string(i))
+                    == store_errc::ok);
+  }
+
+  std::vector<task_id> create(const create_command& cmd) {
+    return unbox(request<std::vector<task_id>>(manager, create_atom::value,
+                                               cmd));
+  }
+
+  std::vector<task_id> create_tasks(const std::string& serial, size_t n) {
+    std::vector<task_id> ids;
+    while (ids.size() < n)
+      ids.push_back(create(command_for(serial)).at(0));
+    return ids;
+  }
+
+  void register_host(const std::string& node, const device_host_actor& host,
+                     const std::string& serial) {
+    std::vector<device_desc> devs{{serial, {}}};
+    auto refused = unbox(request<std::vector<std::string>>(
+      manager, register_atom::value, node, host, devs));
+    BOOST_CHECK_MESSAGE(refused.empty(), node << " was refused " << serial);
+  }
+
+  mock_host attach(const std::string& node, const std::string& serial) {
+    auto log = std::make_shared<host_log>();
+    auto hdl = spawn(recording_host, log);
+    register_host(node, hdl, serial);
+    return {hdl, log};
+  }
+
+  /// Plays the runner of `id`: its device gets the result.
+  void finish(const mock_host& host, task_id id, bool ok,
+              std::string remark = "", std::vector<log_line> lines = {}) {
+    auto& orders = host.log->orders;
+    auto i = std::find_if(orders.rbegin(), orders.rend(),
+                          [=](auto& o) { return o.what.t.id == id; });
+    BOOST_REQUIRE_MESSAGE(i != orders.rend(), "task " << id << " never ran");
+    caf::anon_send(i->device, done_atom::value,
+                   run_result{id, ok, std::move(remark), std::move(lines)});
+    run();
+  }
+
+  /// Completes the runs one by one as the host gets them, checking that
+  /// the device never runs two at once; the ids in the order they ran.
+  std::vector<task_id> drain(const mock_host& host,
+                             const std::string& serial) {
+    auto& orders = host.log->orders;
+    for (size_t done = 0; done < orders.size(); ++done) {
+      BOOST_CHECK_EQUAL(orders.size(), done + 1);
+      auto id = orders[done].what.t.id;
+      BOOST_CHECK_EQUAL(device(serial).running_task_id, id);
+      finish(host, id, true);
+    }
+    return host.log->ordered_ids();
+  }
+
+  device_info device(const std::string& serial) {
+    auto all = unbox(request<std::vector<device_info>>(manager,
+                                                       device_atom::value));
+    auto i = std::find_if(all.begin(), all.end(),
+                          [&](auto& d) { return d.serial == serial; });
+    BOOST_REQUIRE_MESSAGE(i != all.end(), "no device " << serial);
+    return *i;
+  }
 };
 
 } // namespace tmx::test

@@ -3,58 +3,15 @@
 #define BOOST_TEST_MODULE actors
 #include "tests/actor_fixture.hpp"
 
-#include <algorithm>
 #include <chrono>
-#include <memory>
-#include <ostream>
 #include <string>
 #include <vector>
-
-namespace tmx {
-
-// Lets Boost.Test print a failed comparison of error codes.
-std::ostream& operator<<(std::ostream& out, ec e) {
-  return out << api_code(e);
-}
-
-} // namespace tmx
 
 using namespace tmx;
 using namespace tmx::test;
 using namespace std::chrono_literals;
 
 namespace {
-
-/// What a recording host was told, in arrival order.
-struct host_log {
-  struct order {
-    run_order what;
-    device_actor device; // the sender, which takes the run's result
-  };
-  std::vector<order> orders;
-  std::vector<task_id> cancels;
-
-  std::vector<task_id> ordered_ids() const {
-    std::vector<task_id> out;
-    for (auto& o : orders)
-      out.push_back(o.what.t.id);
-    return out;
-  }
-};
-
-/// A device host that runs nothing: it records what it is told and the test
-/// plays its runners.
-device_host_actor::behavior_type
-recording_host(device_host_actor::pointer self,
-               std::shared_ptr<host_log> log) {
-  return {
-    [=](run_atom, run_order& o) {
-      auto sender = caf::actor_cast<device_actor>(self->current_sender());
-      log->orders.push_back({std::move(o), std::move(sender)});
-    },
-    [=](cancel_atom, task_id id) { log->cancels.push_back(id); },
-  };
-}
 
 /// A device host that must never hear from its devices.
 device_host_actor::behavior_type forbidden_host(device_host_actor::pointer) {
@@ -65,85 +22,14 @@ device_host_actor::behavior_type forbidden_host(device_host_actor::pointer) {
     [](cancel_atom, task_id id) {
       BOOST_ERROR("the host got a cancel for task " << id);
     },
+    [](stop_atom) { BOOST_ERROR("the host was told to end every run"); },
+    [](get_atom) { return std::vector<device_desc>{}; },
   };
 }
 
-struct mock_host {
-  device_host_actor hdl;
-  std::shared_ptr<host_log> log;
-};
-
-/// One run of "post" on `serial`, due now unless `start_at` says later.
-create_command command_for(const std::string& serial, millis start_at = 0) {
-  create_command cmd;
-  cmd.req.serials = {serial};
-  cmd.req.script_name = "post";
-  cmd.req.start_at = start_at;
-  cmd.req.configs = {"{}"};
-  return cmd;
-}
-
-std::string status_of(const task& t) {
-  return std::string(status_text(t.status));
-}
-
-/// Two devices the store knows from an earlier run, both offline until a
-/// host registers them. The manager starts when a test says so.
-struct farm : actor_fixture {
-  farm() {
-    for (auto serial : {"dev-1", "dev-2"})
-      BOOST_REQUIRE(db->add_device(serial) == store_errc::ok);
-  }
-
-  std::vector<task_id> create(const create_command& cmd) {
-    return unbox(request<std::vector<task_id>>(manager, create_atom::value,
-                                               cmd));
-  }
-
-  std::vector<task_id> create_tasks(const std::string& serial, size_t n) {
-    std::vector<task_id> ids;
-    while (ids.size() < n)
-      ids.push_back(create(command_for(serial)).at(0));
-    return ids;
-  }
-
-  void register_host(const std::string& node, const device_host_actor& host,
-                     const std::string& serial) {
-    std::vector<device_desc> devs{{serial, {}}};
-    unbox(request<ok_atom>(manager, register_atom::value, node, host, devs));
-  }
-
-  mock_host attach(const std::string& node, const std::string& serial) {
-    auto log = std::make_shared<host_log>();
-    auto hdl = spawn(recording_host, log);
-    register_host(node, hdl, serial);
-    return {hdl, log};
-  }
-
-  /// Plays the runner of `id`: its device gets the result.
-  void finish(const mock_host& host, task_id id, bool ok,
-              std::string remark = "") {
-    auto& orders = host.log->orders;
-    auto i = std::find_if(orders.rbegin(), orders.rend(),
-                          [=](auto& o) { return o.what.t.id == id; });
-    BOOST_REQUIRE_MESSAGE(i != orders.rend(), "task " << id << " never ran");
-    caf::anon_send(i->device, done_atom::value,
-                   run_result{id, ok, std::move(remark)});
-    run();
-  }
-
-  /// Completes the runs one by one as the host gets them, checking that
-  /// the device never runs two at once; the ids in the order they ran.
-  std::vector<task_id> drain(const mock_host& host,
-                             const std::string& serial) {
-    auto& orders = host.log->orders;
-    for (size_t done = 0; done < orders.size(); ++done) {
-      BOOST_CHECK_EQUAL(orders.size(), done + 1);
-      auto id = orders[done].what.t.id;
-      BOOST_CHECK_EQUAL(device(serial).running_task_id, id);
-      finish(host, id, true);
-    }
-    return host.log->ordered_ids();
+struct live_farm : farm {
+  live_farm() {
+    start_manager();
   }
 
   /// A stop or delete took `gone` off the host and the device went on with
@@ -153,21 +39,6 @@ struct farm : actor_fixture {
     BOOST_TEST(host.log->ordered_ids() == (std::vector<task_id>{gone, next}));
     BOOST_CHECK_EQUAL(status_of(stored(next)), "running");
     BOOST_CHECK_EQUAL(device("dev-1").running_task_id, next);
-  }
-
-  device_info device(const std::string& serial) {
-    auto all = unbox(request<std::vector<device_info>>(manager,
-                                                       device_atom::value));
-    auto i = std::find_if(all.begin(), all.end(),
-                          [&](auto& d) { return d.serial == serial; });
-    BOOST_REQUIRE_MESSAGE(i != all.end(), "no device " << serial);
-    return *i;
-  }
-};
-
-struct live_farm : farm {
-  live_farm() {
-    start_manager();
   }
 };
 
@@ -190,6 +61,8 @@ BOOST_AUTO_TEST_CASE(created_task_runs_once_its_host_registers) {
   BOOST_REQUIRE_EQUAL(host.log->orders.size(), 1u);
   BOOST_CHECK_EQUAL(host.log->orders[0].what.t.id, id);
   BOOST_CHECK_EQUAL(host.log->orders[0].what.serial, "dev-1");
+  // "post" with no waits: 300 s, at timeout-scale 1.
+  BOOST_CHECK_EQUAL(host.log->orders[0].what.timeout, 300'000);
   BOOST_CHECK_EQUAL(device("dev-1").state, "busy");
   advance(30s);
   finish(host, id, true);
@@ -315,6 +188,23 @@ BOOST_AUTO_TEST_CASE(lost_host_fails_running_task_and_keeps_the_queue) {
   BOOST_CHECK_EQUAL(host.log->orders.size(), 1u);
 }
 
+BOOST_AUTO_TEST_CASE(a_serial_belongs_to_one_live_host) {
+  auto first = attach("node-a", "dev-1");
+  std::vector<device_desc> devs{{"dev-1", {}}};
+  auto second = spawn(recording_host, std::make_shared<host_log>());
+  auto refused = unbox(request<std::vector<std::string>>(
+    manager, register_atom::value, std::string("node-b"), second, devs));
+  BOOST_TEST(refused == std::vector<std::string>{"dev-1"});
+  BOOST_CHECK_EQUAL(device("dev-1").node, "node-a");
+  caf::anon_send_exit(first.hdl, caf::exit_reason::kill);
+  run();
+  refused = unbox(request<std::vector<std::string>>(
+    manager, register_atom::value, std::string("node-b"), second, devs));
+  BOOST_TEST(refused.empty());
+  BOOST_CHECK_EQUAL(device("dev-1").node, "node-b");
+  BOOST_CHECK_EQUAL(device("dev-1").state, "online");
+}
+
 BOOST_AUTO_TEST_CASE(host_lost_while_the_start_is_written_fails_the_task) {
   auto host = attach("node-a", "dev-1");
   auto reply = post<std::vector<task_id>>(manager, create_atom::value,
@@ -380,21 +270,17 @@ BOOST_FIXTURE_TEST_CASE(recovery_fails_running_tasks_and_requeues_pending,
   // pending ones whose queue order differs from their id order.
   std::vector<task> left;
   for (uint64_t seq : {0, 7, 5, 6}) {
-    task t;
-    t.id = left.size() + 1;
-    t.serial = "dev-1";
-    t.script_name = "post";
-    t.script_config = "{}";
+    auto t = pending_task(left.size() + 1, "dev-1");
     t.status = seq == 0 ? task_status::running : task_status::pending;
     t.node = seq == 0 ? "node-a" : "";
     t.queue_seq = seq == 0 ? 4 : seq;
-    t.created_at = start_time;
     left.push_back(std::move(t));
   }
   BOOST_REQUIRE(db->insert(left) == store_errc::ok);
   task_manager_init init;
   std::string error;
-  BOOST_REQUIRE_MESSAGE(recover(*db, init, error), error);
+  BOOST_REQUIRE_MESSAGE(recover(*db, now(), init, error), error);
+  BOOST_CHECK_EQUAL(init.loaded_until, start_time + 1);
   std::vector<task_id> pending;
   for (auto& t : init.pending)
     pending.push_back(t.id);
@@ -404,7 +290,12 @@ BOOST_FIXTURE_TEST_CASE(recovery_fails_running_tasks_and_requeues_pending,
   auto t = stored(1);
   BOOST_CHECK_EQUAL(status_of(t), "failed");
   BOOST_CHECK_EQUAL(t.remark, "interrupted by server restart");
-  BOOST_CHECK_NE(t.finished_at, 0);
+  BOOST_CHECK_EQUAL(t.finished_at, start_time);
+  auto log = log_of(1);
+  BOOST_REQUIRE_EQUAL(log.size(), 2u);
+  BOOST_CHECK_EQUAL(log[0].text, "started on device dev-1 (node node-a)");
+  BOOST_CHECK_EQUAL(log[1].text, "failed: interrupted by server restart");
+  BOOST_CHECK_EQUAL(log[1].at, start_time);
   // The manager built from the store rebuilds the queue in that order.
   start_manager();
   auto host = attach("node-a", "dev-1");

@@ -6,6 +6,10 @@
 #include "tests/server_process.hpp"
 
 #include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
 #include <fstream>
 #include <regex>
 #include <set>
@@ -26,6 +30,8 @@ const options base_options{{"sim.devices", "4"},
 const std::string later = R"("start_time":"2090-01-01T00:00:00+00:00")";
 
 const headers from_ui{{"X-Tmx-Source", "ui"}};
+
+const std::string multi_account = R"("enable_multi_account":true)";
 
 /// A running server with the base options plus `extra`.
 struct api_server : server_process {
@@ -313,6 +319,179 @@ std::string post_body(size_t captions_bytes) {
   return task_body(serials({"sim-0001"}), "post",
                    "{\"captions\":\"" + std::string(captions_bytes, 'x')
                      + "\"}");
+}
+
+// -- time ---------------------------------------------------------------------
+
+int64_t now_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch())
+    .count();
+}
+
+/// `ms` since the epoch as the API writes it, in the zone `offset_min`
+/// minutes east of UTC: "2026-11-29T14:30:00.123+01:00".
+std::string iso_at(int64_t ms, int offset_min = 0) {
+  auto local = static_cast<time_t>((ms - ms % 1000) / 1000 + offset_min * 60);
+  std::tm tm{};
+  gmtime_r(&local, &tm);
+  auto off = std::abs(offset_min);
+  char buf[64];
+  std::snprintf(buf, sizeof buf,
+                "%04d-%02d-%02dT%02d:%02d:%02d.%03d%c%02d:%02d",
+                tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+                tm.tm_min, tm.tm_sec, static_cast<int>(ms % 1000),
+                offset_min < 0 ? '-' : '+', off / 60, off % 60);
+  return buf;
+}
+
+/// The instant of an API time stamp (which must carry its offset) in ms
+/// since the epoch; -1 for anything else.
+int64_t ms_of(const rapidjson::Value& v) {
+  if (!is_time(v))
+    return -1;
+  auto text = text_of(v);
+  std::tm tm{};
+  int ms = 0;
+  std::sscanf(text.c_str(), "%d-%d-%dT%d:%d:%d.%d", &tm.tm_year, &tm.tm_mon,
+              &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &ms);
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  int64_t offset_min = 0;
+  if (text.back() != 'Z') {
+    auto zone = text.substr(text.size() - 6);
+    offset_min = std::stoi(zone.substr(1, 2)) * 60 + std::stoi(zone.substr(4));
+    if (zone[0] == '-')
+      offset_min = -offset_min;
+  }
+  return (static_cast<int64_t>(timegm(&tm)) - offset_min * 60) * 1000 + ms;
+}
+
+int64_t ms_of(const reply& task, const char* field) {
+  return ms_of(member(task.data(), field));
+}
+
+std::string start_time(const std::string& value) {
+  return "\"start_time\":\"" + value + "\"";
+}
+
+// -- accounts -----------------------------------------------------------------
+
+std::string account_body(const std::string& username,
+                         const std::string& serial,
+                         const std::string& extra = "") {
+  return "{\"username\":\"" + username + "\",\"serial\":\"" + serial + "\""
+         + (extra.empty() ? "" : "," + extra) + "}";
+}
+
+/// The account object as the API must write it.
+std::string account_json(const std::string& username,
+                         const std::string& serial,
+                         const std::string& platform = "tiktok",
+                         bool enabled = true) {
+  return "{\"username\":\"" + username + "\",\"serial\":\"" + serial
+         + "\",\"platform\":\"" + platform + "\",\"enabled\":"
+         + (enabled ? "true" : "false") + "}";
+}
+
+const std::vector<field_kind> account_fields{{"username", string_json},
+                                             {"serial", string_json},
+                                             {"platform", string_json},
+                                             {"enabled", bool_json}};
+
+/// POST /api/v1/account that must succeed; the account replied.
+reply put_account(const server_process& srv, const std::string& body) {
+  auto r = srv.post("/api/v1/account", body);
+  check_ok(r);
+  check_fields(r.data(), account_fields);
+  BOOST_TEST(r.data().MemberCount() == account_fields.size());
+  return r;
+}
+
+/// GET /api/v1/account with `query`, checked to be well-formed.
+reply account_list(const server_process& srv, const std::string& query = "") {
+  auto r = srv.get("/api/v1/account" + query);
+  check_ok(r);
+  BOOST_TEST(r.data().MemberCount() == 4u);
+  BOOST_REQUIRE(member(r.data(), "accounts").IsArray());
+  for (auto& a : member(r.data(), "accounts").GetArray())
+    check_fields(a, account_fields);
+  return r;
+}
+
+std::vector<std::string> listed_usernames(const reply& r) {
+  std::vector<std::string> out;
+  for (auto& a : member(r.data(), "accounts").GetArray())
+    out.push_back(text_of(member(a, "username")));
+  return out;
+}
+
+/// The simulated accounts of devices sim-0001 to sim-000`devices`.
+std::vector<std::string> sim_accounts(int devices) {
+  std::vector<std::string> out;
+  for (int i = 1; i <= devices; ++i)
+    for (auto suffix : {"-a", "-b"})
+      out.push_back("sim-000" + std::to_string(i) + suffix);
+  return out;
+}
+
+// -- logs ---------------------------------------------------------------------
+
+struct log_line {
+  int64_t at; // ms since the epoch
+  std::string at_text;
+  std::string text;
+};
+
+/// GET /api/v1/task/{id}/log, checked to be well-formed; its lines.
+std::vector<log_line> log_of(const server_process& srv, uint64_t id) {
+  auto r = srv.get(task_path(id, "log"));
+  check_ok(r);
+  BOOST_TEST(r.data().MemberCount() == 1u);
+  auto& lines = member(r.data(), "lines");
+  BOOST_REQUIRE_MESSAGE(lines.IsArray(), "no lines: " + r.text);
+  std::vector<log_line> out;
+  for (auto& line : lines.GetArray()) {
+    check_fields(line, {{"at", time_json}, {"text", string_json}});
+    BOOST_TEST(line.MemberCount() == 2u);
+    out.push_back({ms_of(member(line, "at")), text_of(member(line, "at")),
+                   text_of(member(line, "text"))});
+  }
+  return out;
+}
+
+/// The log of a task that ran: not empty.
+std::vector<log_line> run_log_of(const server_process& srv, uint64_t id) {
+  auto out = log_of(srv, id);
+  BOOST_REQUIRE_MESSAGE(!out.empty(), "task " << id << " has no log");
+  return out;
+}
+
+bool starts_with(const std::string& text, const std::string& prefix) {
+  return text.compare(0, prefix.size(), prefix) == 0;
+}
+
+/// Whether `n` tasks complete in time.
+bool completes(const server_process& srv, int64_t n) {
+  return wait_until(
+    [&] { return count(srv.get("/api/v1/task/stats"), "completed") == n; },
+    30s);
+}
+
+/// The task once `pred` holds for it (a failed test when it never does).
+template <class Predicate>
+reply task_when(const server_process& srv, uint64_t id, Predicate pred,
+                steady::duration deadline = 15s) {
+  reply last;
+  bool held = wait_until(
+    [&] {
+      last = srv.get(task_path(id));
+      return pred(last.data());
+    },
+    deadline);
+  BOOST_REQUIRE_MESSAGE(held, "task " << id << " is " << last.text);
+  check_task(last.data());
+  return last;
 }
 
 } // namespace
@@ -843,9 +1022,7 @@ BOOST_AUTO_TEST_CASE(device_limit_caps_running_devices) {
   api_server srv(options{{"license.device-limit", "1"}});
   auto made = create(srv, task_body(serials({"sim-0001", "sim-0002",
                                              "sim-0003", "sim-0004"})));
-  BOOST_REQUIRE(wait_until(
-    [&] { return count(srv.get("/api/v1/task/stats"), "completed") == 4; },
-    30s));
+  BOOST_REQUIRE(completes(srv, 4));
   // With one device at a time the runs cannot overlap. (Same offset in
   // every time stamp, so text order is time order.)
   std::vector<std::pair<std::string, std::string>> runs;
@@ -932,6 +1109,786 @@ BOOST_AUTO_TEST_CASE(devices_and_running_tasks) {
   BOOST_TEST(count(stats_matching_list(srv), "total") == 1);
 }
 
+// -- accounts -----------------------------------------------------------------
+
+BOOST_FIXTURE_TEST_CASE(account_create_replace_and_defaults, api_server) {
+  struct put_case {
+    std::string body;
+    std::string expected; // the reply
+  };
+  std::vector<put_case> cases{
+    {account_body("@user1", "sim-0001"), account_json("@user1", "sim-0001")},
+    {account_body("user1", "sim-0002",
+                  R"("platform":"instagram","enabled":false)"),
+     account_json("user1", "sim-0002", "instagram", false)},
+    // Same username: replaced as a whole, unknown fields ignored.
+    {account_body("@user1", "sim-0003",
+                  R"("platform":"instagram","enabled":false,"colour":"x")"),
+     account_json("@user1", "sim-0003", "instagram", false)},
+    {account_body("@user1", "sim-0003", R"("platform":"instagram")"),
+     account_json("@user1", "sim-0003", "instagram", true)},
+  };
+  for (auto& c : cases)
+    BOOST_TEST_CONTEXT(c.body) {
+      BOOST_TEST(to_json(put_account(*this, c.body).data()) == c.expected);
+    }
+  // "@user1" and "user1" are two accounts, each stored once.
+  for (auto [query, expected] :
+       std::vector<std::pair<std::string, std::string>>{
+         {"?platform=instagram",
+          "[" + account_json("@user1", "sim-0003", "instagram", true) + ","
+            + account_json("user1", "sim-0002", "instagram", false) + "]"},
+         {"?serial=sim-0001&page_size=100",
+          "[" + account_json("sim-0001-a", "sim-0001") + ","
+            + account_json("sim-0001-b", "sim-0001") + "]"},
+       })
+    BOOST_TEST_CONTEXT("GET /api/v1/account" << query) {
+      auto r = account_list(*this, query);
+      BOOST_TEST(to_json(member(r.data(), "accounts")) == expected);
+    }
+  BOOST_TEST(count(account_list(*this), "total") == 10);
+  // The device list shows each device's accounts as registered now.
+  for (auto [serial, expected] :
+       std::vector<std::pair<std::string, std::set<std::string>>>{
+         {"sim-0001", {"sim-0001-a", "sim-0001-b"}},
+         {"sim-0002", {"sim-0002-a", "sim-0002-b", "user1"}},
+         {"sim-0003", {"@user1", "sim-0003-a", "sim-0003-b"}},
+       })
+    BOOST_TEST_CONTEXT(serial) {
+      auto device = device_named(*this, serial);
+      std::set<std::string> got;
+      for (auto& a : member(device, "accounts").GetArray())
+        got.insert(text_of(a));
+      BOOST_TEST((got == expected));
+    }
+}
+
+BOOST_FIXTURE_TEST_CASE(account_errors_store_nothing, api_server) {
+  auto bad_put = [](const std::string& body, const char* names) {
+    return error_case{"POST", "/api/v1/account", body, 400, 40001, names};
+  };
+  auto bad_query = [](const std::string& query) {
+    return error_case{"GET", "/api/v1/account?" + query, "", 400, 40001,
+                      query.substr(0, query.find('='))};
+  };
+  check_errors(*this, {
+    bad_put(R"({"serial":"sim-0001"})", "username"),
+    bad_put(account_body("", "sim-0001"), "username"),
+    bad_put(R"({"username":7,"serial":"sim-0001"})", "username"),
+    bad_put(R"({"username":["a"],"serial":"sim-0001"})", "username"),
+    bad_put(R"({"username":"a"})", "serial"),
+    bad_put(account_body("a", ""), "serial"),
+    bad_put(R"({"username":"a","serial":["sim-0001"]})", "serial"),
+    bad_put(account_body("a", "sim-9999"), "sim-9999"),
+    bad_put(account_body("a", "sim-0001", R"("platform":"x")"), "platform"),
+    bad_put(account_body("a", "sim-0001", R"("platform":1)"), "platform"),
+    bad_put(account_body("a", "sim-0001", R"("enabled":"yes")"), "enabled"),
+    bad_put(account_body("a", "sim-0001", R"("enabled":1)"), "enabled"),
+    bad_put("[]", ""),
+    bad_put("\"a\"", ""),
+    bad_put("not json", ""),
+    bad_put("", ""),
+    bad_query("platform=x"),
+    bad_query("enabled=yes"),
+    bad_query("enabled="),
+    bad_query("page=0"),
+    bad_query("page=abc"),
+    bad_query("page_size=0"),
+    bad_query("page_size=101"),
+    bad_query("page_size=abc"),
+    {"DELETE", "/api/v1/account/ghost", "", 404, 40401, ""},
+    {"DELETE", "/api/v1/account/%40sim-0001-a", "", 404, 40401, ""},
+    {"DELETE", "/api/v1/account/%zz", "", 400, 40001, "username"},
+    {"PUT", "/api/v1/account", "", 405, 40001, ""},
+    {"DELETE", "/api/v1/account", "", 405, 40001, ""},
+    {"GET", "/api/v1/account/sim-0001-a", "", 405, 40001, ""},
+    {"POST", "/api/v1/account/sim-0001-a", "", 405, 40001, ""},
+  });
+  auto r = account_list(*this, "?page_size=100");
+  BOOST_TEST(listed_usernames(r) == sim_accounts(4));
+  BOOST_TEST(count(r, "total") == 8);
+}
+
+/// Three registered accounts besides the simulated ones: "@user1"
+/// (sim-0003, instagram), "user1" (sim-0004) and "@off" (sim-0002,
+/// instagram, disabled).
+struct registered_accounts : api_server {
+  registered_accounts() {
+    put_account(*this, account_body("@user1", "sim-0003",
+                                    R"("platform":"instagram")"));
+    put_account(*this, account_body("user1", "sim-0004"));
+    put_account(*this, account_body("@off", "sim-0002",
+                                    R"("platform":"instagram",)"
+                                    R"("enabled":false)"));
+  }
+};
+
+BOOST_FIXTURE_TEST_CASE(account_list_filters_and_paging, registered_accounts) {
+  using names = std::vector<std::string>;
+  struct list_case {
+    std::string query;
+    names expected; // in the order listed
+    int64_t total;
+  };
+  auto sims = sim_accounts(4);
+  names all{"@off", "@user1"};
+  all.insert(all.end(), sims.begin(), sims.end());
+  all.push_back("user1");
+  auto tiktok = sims;
+  tiktok.push_back("user1");
+  auto enabled = all;
+  enabled.erase(enabled.begin());
+  std::vector<list_case> cases{
+    {"?page_size=100", all, 11},
+    {"?serial=sim-0002", {"@off", "sim-0002-a", "sim-0002-b"}, 3},
+    {"?serial=sim-0004", {"sim-0004-a", "sim-0004-b", "user1"}, 3},
+    {"?serial=sim-9999", {}, 0},
+    {"?platform=instagram", {"@off", "@user1"}, 2},
+    {"?platform=tiktok", tiktok, 9},
+    {"?enabled=false", {"@off"}, 1},
+    {"?enabled=true", enabled, 10},
+    {"?serial=sim-0003&platform=instagram&enabled=true", {"@user1"}, 1},
+    {"?serial=sim-0003&enabled=false", {}, 0},
+    {"?page_size=4", {"@off", "@user1", "sim-0001-a", "sim-0001-b"}, 11},
+    {"?page=3&page_size=4", {"sim-0004-a", "sim-0004-b", "user1"}, 11},
+    {"?page=4&page_size=4", {}, 11},
+    {"?page=2&page_size=2&platform=tiktok", {"sim-0002-a", "sim-0002-b"},
+     9},
+    {"?colour=blue&page_size=100", all, 11},
+  };
+  for (auto& c : cases)
+    BOOST_TEST_CONTEXT("GET /api/v1/account" << c.query) {
+      auto r = account_list(*this, c.query);
+      BOOST_TEST(listed_usernames(r) == c.expected);
+      BOOST_TEST(count(r, "total") == c.total);
+    }
+  auto r = account_list(*this);
+  BOOST_TEST(count(r, "page") == 1);
+  BOOST_TEST(count(r, "page_size") == 20);
+  r = account_list(*this, "?page=3&page_size=4");
+  BOOST_TEST(count(r, "page") == 3);
+  BOOST_TEST(count(r, "page_size") == 4);
+  // The simulated accounts as the device host announced them.
+  r = account_list(*this, "?page_size=100");
+  for (auto& a : member(r.data(), "accounts").GetArray()) {
+    auto name = text_of(member(a, "username"));
+    if (starts_with(name, "sim-"))
+      BOOST_TEST(to_json(a) == account_json(name, name.substr(0, 8)));
+  }
+}
+
+BOOST_FIXTURE_TEST_CASE(account_delete, registered_accounts) {
+  auto r = del("/api/v1/account/%40user1");
+  check_ok(r);
+  BOOST_TEST(to_json(r.data()) == R"({"deleted_count":1})");
+  check_error(del("/api/v1/account/%40user1"), 404, 40401);
+  auto left = listed_usernames(account_list(*this, "?serial=sim-0004"));
+  BOOST_TEST(left == (std::vector<std::string>{"sim-0004-a", "sim-0004-b",
+                                               "user1"}));
+  BOOST_TEST(count(account_list(*this, "?serial=sim-0003"), "total") == 2);
+  // Gone from the registry, so gone for username mode too.
+  check_error(post("/api/v1/task", task_body(usernames({"@user1"}))), 400,
+              40001, "@user1");
+  // A task already created for an account runs as it after the delete
+  // (queued behind another one, it had not started yet).
+  auto ahead = create_one(*this, task_body(serials({"sim-0004"})));
+  auto queued = create_one(*this, task_body(usernames({"user1"})));
+  check_ok(del("/api/v1/account/user1"));
+  check_ok(del("/api/v1/account/sim-0001-a"));
+  BOOST_TEST(count(account_list(*this), "total") == 8);
+  BOOST_REQUIRE(reaches(*this, queued, 2));
+  BOOST_TEST(ms_of(task_of(*this, queued), "started_at")
+             >= ms_of(task_of(*this, ahead), "finished_at"));
+  auto first_line = run_log_of(*this, queued).front().text;
+  BOOST_TEST(starts_with(first_line, "started on device sim-0004 as user1"),
+             first_line);
+  auto device = device_named(*this, "sim-0004");
+  BOOST_TEST(to_json(member(device, "accounts"))
+             == R"(["sim-0004-a","sim-0004-b"])");
+}
+
+BOOST_FIXTURE_TEST_CASE(username_mode_uses_the_registry, registered_accounts) {
+  // (serial, username) of each task, sorted; "@user1" and "user1" are two
+  // accounts.
+  using unit = std::pair<std::string, std::string>;
+  auto units_of = [&](const ids& made) {
+    std::vector<unit> out;
+    for (auto id : made) {
+      auto t = task_of(*this, id);
+      out.emplace_back(text_of(member(t.data(), "serial")),
+                       text_of(member(t.data(), "username")));
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  auto made = create(*this, task_body(usernames({"@user1", "user1"}), "post",
+                                      "{}", later));
+  BOOST_TEST((units_of(made)
+              == std::vector<unit>{{"sim-0003", "@user1"},
+                                   {"sim-0004", "user1"}}));
+  // Multi-account mode: the enabled accounts of each serial, registered
+  // ones included, disabled ones ("@off") skipped.
+  made = create(*this, task_body(serials({"sim-0002", "sim-0003"}), "post",
+                                 "{}", later + "," + multi_account));
+  BOOST_TEST((units_of(made)
+              == std::vector<unit>{{"sim-0002", "sim-0002-a"},
+                                   {"sim-0002", "sim-0002-b"},
+                                   {"sim-0003", "@user1"},
+                                   {"sim-0003", "sim-0003-a"},
+                                   {"sim-0003", "sim-0003-b"}}));
+  put_account(*this, account_body("sim-0002-a", "sim-0002",
+                                  R"("enabled":false)"));
+  made = create(*this, task_body(serials({"sim-0002"}), "post", "{}",
+                                 later + "," + multi_account));
+  BOOST_TEST((units_of(made)
+              == std::vector<unit>{{"sim-0002", "sim-0002-b"}}));
+  // A disabled account, or a serial without an enabled one: nothing made.
+  put_account(*this, account_body("sim-0002-b", "sim-0002",
+                                  R"("enabled":false)"));
+  auto before = count(stats_matching_list(*this), "total");
+  BOOST_TEST(before == 8);
+  check_errors(*this, {
+    bad_create(task_body(usernames({"sim-0001-a", "@off"})), "@off"),
+    bad_create(task_body(usernames({"sim-0002-a"})), "sim-0002-a"),
+    bad_create(task_body(serials({"sim-0001", "sim-0002"}), "post", "{}",
+                         multi_account),
+               "sim-0002"),
+  });
+  BOOST_TEST(count(stats_matching_list(*this), "total") == before);
+  // Enabled again, it is usable again.
+  put_account(*this, account_body("@off", "sim-0001"));
+  made = create(*this, task_body(usernames({"@off"}), "post", "{}", later));
+  BOOST_TEST((units_of(made) == std::vector<unit>{{"sim-0001", "@off"}}));
+}
+
+BOOST_AUTO_TEST_CASE(an_account_runs_one_task_at_a_time) {
+  api_server srv(options{{"sim.task-duration", "400ms"}});
+  put_account(srv, account_body("@shared", "sim-0001"));
+  auto first = create_one(srv, task_body(usernames({"@shared"})));
+  // The account moves to another device while its first task is queued
+  // or running there.
+  put_account(srv, account_body("@shared", "sim-0002"));
+  auto second = create_one(srv, task_body(usernames({"@shared"})));
+  int64_t most_running = 0;
+  BOOST_REQUIRE(wait_until(
+    [&] {
+      auto running = count(srv.get("/api/v1/task?status=1"), "total");
+      most_running = std::max(most_running, running);
+      return count(srv.get("/api/v1/task/stats"), "completed") == 2;
+    },
+    15s));
+  BOOST_TEST(most_running <= 1);
+  auto a = task_of(srv, first);
+  auto b = task_of(srv, second);
+  BOOST_TEST(text_of(member(a.data(), "serial")) == "sim-0001");
+  BOOST_TEST(text_of(member(b.data(), "serial")) == "sim-0002");
+  BOOST_TEST(text_of(member(b.data(), "username")) == "@shared");
+  // The run that started second started after the other one ended.
+  auto a_run = std::pair{ms_of(a, "started_at"), ms_of(a, "finished_at")};
+  auto b_run = std::pair{ms_of(b, "started_at"), ms_of(b, "finished_at")};
+  auto [earlier, later_run] = std::minmax(a_run, b_run);
+  BOOST_TEST(later_run.first >= earlier.second,
+             "a run from " << later_run.first << " overlaps one until "
+                           << earlier.second);
+  // Both wanted the account at once, or the test proved nothing.
+  BOOST_WARN_MESSAGE(ms_of(b, "created_at") < earlier.second,
+                     "the first run ended before the second task existed");
+}
+
+BOOST_AUTO_TEST_CASE(a_task_waiting_for_its_account_lets_others_pass) {
+  api_server srv(options{{"sim.task-duration", "600ms"}});
+  put_account(srv, account_body("@shared", "sim-0001"));
+  auto first = create_one(srv, task_body(usernames({"@shared"})));
+  BOOST_REQUIRE(reaches(srv, first, 1));
+  put_account(srv, account_body("@shared", "sim-0002"));
+  auto waiting = create_one(srv, task_body(usernames({"@shared"})));
+  auto behind = create_one(srv, task_body(serials({"sim-0002"})));
+  BOOST_REQUIRE(completes(srv, 3));
+  auto a = task_of(srv, first);
+  auto w = task_of(srv, waiting);
+  auto b = task_of(srv, behind);
+  BOOST_TEST(ms_of(w, "started_at") >= ms_of(a, "finished_at"));
+  if (ms_of(b, "created_at") < ms_of(a, "finished_at")) {
+    // sim-0002 was free, and its first task blocked: the next one ran.
+    BOOST_TEST(ms_of(b, "started_at") < ms_of(a, "finished_at"),
+               "task " << behind << " waited for an account it does not "
+                                    "use");
+    BOOST_TEST(ms_of(w, "started_at") >= ms_of(b, "finished_at"));
+  } else {
+    BOOST_WARN_MESSAGE(false, "the first run ended before the third task "
+                              "existed");
+  }
+}
+
+BOOST_AUTO_TEST_CASE(an_ended_run_frees_its_account_and_its_slot) {
+  // What makes B and C wait while A runs: one account they share (moved
+  // from device to device), or a device limit of 1.
+  struct gate_case {
+    std::string gate;
+    options extra;
+  };
+  for (auto& c : {gate_case{"account", {}},
+                  gate_case{"device limit", {{"license.device-limit", "1"}}}})
+    BOOST_TEST_CONTEXT("gate: " << c.gate) {
+      api_server srv(merged({{"sim.task-duration", "60s"}}, c.extra));
+      auto make = [&](const std::string& serial) {
+        if (c.gate != "account")
+          return create_one(srv, task_body(serials({serial})));
+        put_account(srv, account_body("@shared", serial));
+        return create_one(srv, task_body(usernames({"@shared"})));
+      };
+      auto a = make("sim-0001");
+      BOOST_REQUIRE(reaches(srv, a, 1));
+      ids waiting{make("sim-0002"), make("sim-0003")};
+      auto running_one = [&] {
+        auto r = list(srv, "?status=1");
+        auto running = listed_ids(r);
+        return running.size() == 1 ? running.front() : 0;
+      };
+      BOOST_TEST(running_one() == a);
+      BOOST_TEST(status_of(srv, waiting[0]) == 0);
+      BOOST_TEST(status_of(srv, waiting[1]) == 0);
+      // A stop hands the gate on; so does the delete of a running task.
+      acted(srv, a, "stop");
+      uint64_t next = 0;
+      BOOST_REQUIRE(wait_until(
+        [&] { return (next = running_one()) != 0 && next != a; }, 15s));
+      check_ok(srv.del(task_path(next)));
+      auto last = next == waiting[0] ? waiting[1] : waiting[0];
+      BOOST_TEST(reaches(srv, last, 1));
+    }
+}
+
+BOOST_FIXTURE_TEST_CASE(registered_accounts_survive_a_restart,
+                        registered_accounts) {
+  put_account(*this, account_body("sim-0001-a", "sim-0001",
+                                  R"("enabled":false)"));
+  put_account(*this, account_body("sim-0001-b", "sim-0002"));
+  auto before = to_json(account_list(*this, "?page_size=100").data());
+  kill();
+  require_start();
+  // The device host announced its accounts again; the operator's settings
+  // stay.
+  BOOST_TEST(to_json(account_list(*this, "?page_size=100").data())
+             == before);
+  check_error(post("/api/v1/task",
+                   task_body(serials({"sim-0001"}), "post", "{}",
+                             multi_account)),
+              400, 40001, "sim-0001");
+  auto made = create(*this, task_body(serials({"sim-0002"}), "post", "{}",
+                                      later + "," + multi_account));
+  std::vector<std::string> names;
+  for (auto id : made)
+    names.push_back(text_of(member(task_of(*this, id).data(), "username")));
+  std::sort(names.begin(), names.end());
+  BOOST_TEST(names == (std::vector<std::string>{"sim-0001-b", "sim-0002-a",
+                                                "sim-0002-b"}));
+}
+
+// -- task log -----------------------------------------------------------------
+
+BOOST_AUTO_TEST_CASE(task_log_of_the_last_run) {
+  struct log_case {
+    std::string failure_rate;
+    int status;
+    std::string last_line;
+  };
+  for (auto& c : {log_case{"0", 2, "completed"},
+                  log_case{"1", 3, "failed: simulated failure"}})
+    BOOST_TEST_CONTEXT("sim.failure-rate " << c.failure_rate) {
+      api_server srv(options{{"sim.failure-rate", c.failure_rate}});
+      auto id = create_one(srv, task_body(usernames({"sim-0001-a"})));
+      BOOST_REQUIRE(reaches(srv, id, c.status));
+      auto t = task_of(srv, id);
+      auto lines = run_log_of(srv, id);
+      BOOST_TEST(lines.size() >= 2u);
+      BOOST_TEST(starts_with(lines.front().text,
+                             "started on device sim-0001 as sim-0001-a"),
+                 lines.front().text);
+      BOOST_TEST(lines.back().text == c.last_line);
+      BOOST_TEST(lines.front().at == ms_of(t, "started_at"));
+      BOOST_TEST(lines.back().at == ms_of(t, "finished_at"));
+      for (size_t i = 1; i < lines.size(); ++i)
+        BOOST_TEST(lines[i - 1].at <= lines[i].at, "line " << i);
+      // The offset of the server's zone, as in every time stamp.
+      auto started = text_of(member(t.data(), "started_at"));
+      for (auto& line : lines)
+        BOOST_TEST(line.at_text.substr(23) == started.substr(23));
+    }
+}
+
+BOOST_AUTO_TEST_CASE(task_log_of_a_run_ended_early) {
+  struct end_case {
+    std::string how;
+    std::string remark;
+  };
+  for (auto& c : {end_case{"stop", "stopped by user"},
+                  end_case{"restart", "interrupted by server restart"}})
+    BOOST_TEST_CONTEXT("ended by " << c.how) {
+      api_server srv(options{{"sim.task-duration", "60s"}});
+      auto id = create_one(srv, task_body(serials({"sim-0001"})));
+      BOOST_REQUIRE(reaches(srv, id, 1));
+      // The start line is written when the run starts.
+      auto lines = run_log_of(srv, id);
+      BOOST_TEST(starts_with(lines.front().text, "started on device sim-0001"),
+                 lines.front().text);
+      if (c.how == "stop") {
+        acted(srv, id, "stop");
+      } else {
+        srv.kill();
+        srv.require_start();
+      }
+      auto t = task_of(srv, id);
+      BOOST_TEST(int_of(member(t.data(), "status")) == 3);
+      BOOST_TEST(text_of(member(t.data(), "remark")) == c.remark);
+      lines = run_log_of(srv, id);
+      BOOST_TEST(lines.front().at == ms_of(t, "started_at"));
+      BOOST_TEST(lines.back().text == "failed: " + c.remark);
+      BOOST_TEST(lines.back().at == ms_of(t, "finished_at"));
+    }
+}
+
+BOOST_FIXTURE_TEST_CASE(task_log_without_a_run, api_server) {
+  auto body = task_body(serials({"sim-0001"}), "post", "{}", later);
+  auto waiting = create_one(*this, body);
+  auto stopped = create_one(*this, body);
+  acted(*this, stopped, "stop");
+  for (auto id : {waiting, stopped})
+    BOOST_TEST_CONTEXT("task " << id) {
+      BOOST_TEST(log_of(*this, id).empty());
+    }
+  check_ok(del(task_path(waiting)));
+  check_errors(*this, {
+    {"GET", task_path(waiting, "log"), "", 404, 40401, ""},
+    {"GET", "/api/v1/task/999999/log", "", 404, 40401, ""},
+    {"GET", "/api/v1/task/abc/log", "", 400, 40001, "task_id"},
+    {"GET", "/api/v1/task/0/log", "", 400, 40001, "task_id"},
+    {"POST", task_path(stopped, "log"), "", 405, 40001, ""},
+    {"DELETE", task_path(stopped, "log"), "", 405, 40001, ""},
+  });
+}
+
+// -- scheduling ---------------------------------------------------------------
+
+/// The server's zone is UTC whatever the machine's.
+const options in_utc{{"tmx.timezone", "UTC"}};
+
+BOOST_AUTO_TEST_CASE(start_time_clock_is_the_next_occurrence) {
+  api_server srv(in_utc);
+  constexpr int64_t minute = 60 * 1000;
+  constexpr int64_t day = 24 * 60 * minute;
+  auto this_minute = now_ms() / minute * minute;
+  // (HH:MM, the instant it must resolve to): still ahead today (or just
+  // after midnight), and just passed today, hence tomorrow.
+  std::vector<std::pair<std::string, int64_t>> cases;
+  for (auto due : {this_minute + 3 * minute, this_minute - 2 * minute + day})
+    cases.emplace_back(iso_at(due).substr(11, 5), due);
+  ids made;
+  for (auto& [clock, due] : cases)
+    BOOST_TEST_CONTEXT("start_time " << clock) {
+      auto id = create_one(srv, task_body(serials({"sim-0001"}), "post", "{}",
+                                          start_time(clock)));
+      made.push_back(id);
+      auto t = task_of(srv, id);
+      BOOST_TEST(text_of(member(t.data(), "scheduled_at")) == iso_at(due));
+      BOOST_TEST(int_of(member(t.data(), "status")) == 0);
+    }
+  // Not due: they stay out of the device queue while other work runs.
+  BOOST_TEST(int_of(member(device_named(srv, "sim-0001"), "queued")) == 0);
+  auto now = create_one(srv, task_body(serials({"sim-0001"})));
+  BOOST_REQUIRE(reaches(srv, now, 2));
+  for (auto id : made) {
+    auto t = task_of(srv, id);
+    BOOST_TEST(int_of(member(t.data(), "status")) == 0);
+    BOOST_TEST(member(t.data(), "started_at").IsNull());
+  }
+  BOOST_TEST(int_of(member(device_named(srv, "sim-0001"), "queued")) == 0);
+  auto pending = list(srv, "?status=0");
+  BOOST_TEST(count(pending, "total") == 2);
+}
+
+BOOST_AUTO_TEST_CASE(start_time_instant_runs_at_it) {
+  api_server srv(in_utc);
+  auto ahead = now_ms() + 2000;
+  auto past = now_ms() - 3600 * 1000;
+  // Given in other zones than the server's; scheduled_at comes in its own.
+  auto due_ahead = [&](const std::string& serial) {
+    return create_one(srv, task_body(serials({serial}), "post", "{}",
+                                     start_time(iso_at(ahead, 120))));
+  };
+  auto soon = due_ahead("sim-0001");
+  auto early = due_ahead("sim-0003");  // stopped and retried before it
+  auto missed = due_ahead("sim-0004"); // stopped, retried after it
+  auto seen = srv.get(task_path(soon));
+  if (now_ms() < ahead) { // the answer came before the due time
+    BOOST_TEST(int_of(member(seen.data(), "status")) == 0);
+  }
+  BOOST_TEST(text_of(member(seen.data(), "scheduled_at")) == iso_at(ahead));
+  acted(srv, early, "stop");
+  acted(srv, missed, "stop");
+  auto retried = acted(srv, early, "retry");
+  if (now_ms() < ahead) {
+    BOOST_TEST(ms_of(retried, "scheduled_at") == ahead);
+  }
+  auto overdue = create_one(srv, task_body(serials({"sim-0002"}), "post",
+                                           "{}",
+                                           start_time(iso_at(past, -210))));
+  // Due in the past: runs at once, well before the others are due.
+  BOOST_REQUIRE(reaches(srv, overdue, 2));
+  auto o = task_of(srv, overdue);
+  BOOST_TEST(ms_of(o, "started_at") < ahead);
+  auto completed = [](auto& t) { return int_of(member(t, "status")) == 2; };
+  for (auto id : {soon, early})
+    BOOST_TEST_CONTEXT("task " << id) {
+      auto s = task_when(srv, id, completed);
+      BOOST_TEST(ms_of(s, "started_at") >= ahead);
+      // "within a second of its due time", with room for a loaded machine
+      BOOST_TEST(ms_of(s, "started_at") <= ahead + 5000);
+    }
+  BOOST_TEST(ms_of(task_of(srv, soon), "scheduled_at") == ahead);
+  // A retry after the due time runs at once.
+  auto retried_at = now_ms();
+  acted(srv, missed, "retry");
+  auto m = task_when(srv, missed, completed);
+  BOOST_TEST(ms_of(m, "started_at") >= retried_at - 1);
+  BOOST_TEST(ms_of(m, "started_at") <= retried_at + 5000);
+}
+
+BOOST_AUTO_TEST_CASE(intervals_stagger_the_tasks) {
+  api_server srv(in_utc);
+  constexpr int64_t minute = 60 * 1000;
+  struct interval_case {
+    std::string body;
+    std::vector<std::string> order; // serial/target of each task, in order
+    int64_t base;                   // due time of the first; 0: created_at
+    std::set<int64_t> gaps;         // allowed gaps between two tasks, in ms
+  };
+  // Serials in the order given, not sorted; follow: each device's targets.
+  auto three = serials({"sim-0003", "sim-0001", "sim-0002"});
+  std::vector<std::string> three_order{"sim-0003/", "sim-0001/",
+                                       "sim-0002/"};
+  auto post = [&](const std::string& extra) {
+    return task_body(three, "post", "{}", extra);
+  };
+  auto base = ms_of(parse_json(R"("2090-01-01T00:00:00.000+00:00")"));
+  std::vector<interval_case> cases{
+    {post(later + R"(,"min_interval":1,"max_interval":1)"), three_order, base,
+     {minute}},
+    {post(R"("min_interval":1,"max_interval":1)"), three_order, 0, {minute}},
+    {post(later + R"(,"min_interval":0,"max_interval":2)"), three_order,
+     base, {0, minute, 2 * minute}},
+    {post(later + R"(,"min_interval":0,"max_interval":0)"), three_order,
+     base, {0}},
+    {task_body(serials({"sim-0002", "sim-0001"}), "follow",
+               R"({"target_users":["u2","u1"]})",
+               later + R"(,"min_interval":1,"max_interval":1)"),
+     {"sim-0002/u2", "sim-0002/u1", "sim-0001/u2", "sim-0001/u1"}, base,
+     {minute}},
+  };
+  for (auto& c : cases)
+    BOOST_TEST_CONTEXT(c.body) {
+      auto made = create(srv, c.body);
+      BOOST_REQUIRE_EQUAL(made.size(), c.order.size());
+      std::vector<reply> tasks;
+      std::vector<std::string> order;
+      for (auto id : made) {
+        tasks.push_back(task_of(srv, id));
+        auto& t = tasks.back().data();
+        auto& targets = member(member(t, "script_config"), "target_users");
+        order.push_back(text_of(member(t, "serial")) + "/"
+                        + (targets.IsArray() && targets.Size() > 0
+                             ? text_of(targets[0])
+                             : ""));
+      }
+      BOOST_TEST(order == c.order);
+      auto previous = c.base != 0 ? c.base : ms_of(tasks[0], "created_at");
+      // The first is due at the base time: null for "now".
+      auto& first = member(tasks[0].data(), "scheduled_at");
+      BOOST_TEST((c.base != 0 ? ms_of(first) == c.base
+                              : (first.IsNull() || ms_of(first) <= previous)),
+                 to_json(first));
+      for (size_t i = 1; i < tasks.size(); ++i) {
+        auto due = ms_of(tasks[i], "scheduled_at");
+        BOOST_TEST(c.gaps.count(due - previous) == 1u,
+                   "task " << i << " due " << due - previous
+                           << " ms after the one before");
+        previous = due;
+      }
+      for (auto id : made)
+        acted(srv, id, "stop");
+    }
+}
+
+BOOST_FIXTURE_TEST_CASE(schedule_errors_store_nothing, api_server) {
+  auto one = serials({"sim-0001"});
+  std::vector<error_case> cases;
+  for (auto [extra, names] : std::vector<std::pair<std::string, std::string>>{
+         {R"("min_interval":2,"max_interval":1)", "min_interval"},
+         {R"("min_interval":1)", "min_interval"},
+         {R"("max_interval":-1)", "max_interval"},
+         {R"("min_interval":"1","max_interval":2)", "min_interval"},
+         {R"("min_interval":0.5,"max_interval":2)", "min_interval"},
+         {R"("max_interval":true)", "max_interval"},
+         {start_time("24:00"), "start_time"},
+         {start_time("12:60"), "start_time"},
+         {start_time("1200"), "start_time"},
+         {start_time("12:5"), "start_time"},
+         {start_time("noon"), "start_time"},
+         {start_time("2090-01-01T00:00:00"), "start_time"},
+         {start_time("2090-02-30T00:00:00+00:00"), "start_time"},
+         {start_time("2090-01-01T00:00:00+0100"), "start_time"},
+         {R"("start_time":1230)", "start_time"},
+       })
+    cases.push_back(bad_create(task_body(one, "post", "{}", extra), names));
+  check_errors(*this, cases);
+  BOOST_TEST(count(stats_matching_list(*this), "total") == 0);
+}
+
+// -- retries and timeouts -----------------------------------------------------
+
+BOOST_AUTO_TEST_CASE(failed_runs_are_retried_automatically) {
+  api_server srv(options{{"sim.failure-rate", "1"},
+                         {"retry.max-auto", "2"},
+                         {"retry.delay-min", "100ms"},
+                         {"retry.delay-max", "200ms"}});
+  auto id = create_one(srv, task_body(serials({"sim-0001"})));
+  // Every state seen on the way: between runs the task waits, pending,
+  // with its error and the time of its next run.
+  int waits_seen = 0;
+  auto done = task_when(srv, id, [&](auto& t) {
+    auto retries = int_of(member(t, "retry_count"));
+    auto status = int_of(member(t, "status"));
+    BOOST_TEST(retries <= 2);
+    if (retries > 0 && status != 3) {
+      BOOST_TEST(text_of(member(t, "remark")) == "simulated failure");
+    }
+    if (retries > 0 && status == 0) { // due 100-200 ms after the failure
+      ++waits_seen;
+      auto delay = ms_of(member(t, "scheduled_at"))
+                   - ms_of(member(t, "finished_at"));
+      BOOST_TEST((delay >= 100 && delay <= 200), "delay " << delay << " ms");
+    }
+    return status == 3 && retries == 2;
+  });
+  BOOST_WARN_MESSAGE(waits_seen > 0, "no wait between runs was seen");
+  BOOST_TEST(text_of(member(done.data(), "remark")) == "simulated failure");
+  BOOST_TEST(run_log_of(srv, id).back().text == "failed: simulated failure");
+  // Out of automatic retries; a manual one is still allowed.
+  auto retried = acted(srv, id, "retry");
+  BOOST_TEST(int_of(member(retried.data(), "status")) == 0);
+  BOOST_TEST(int_of(member(retried.data(), "retry_count")) == 3);
+  auto started = text_of(member(done.data(), "started_at"));
+  auto again = task_when(srv, id, [&](auto& t) {
+    return int_of(member(t, "status")) == 3
+           && text_of(member(t, "started_at")) != started;
+  });
+  BOOST_TEST(int_of(member(again.data(), "retry_count")) == 3);
+  BOOST_TEST(text_of(member(again.data(), "remark")) == "simulated failure");
+  // The log holds the last run only.
+  auto lines = run_log_of(srv, id);
+  BOOST_TEST(lines.front().at == ms_of(again, "started_at"));
+  BOOST_TEST(lines.back().text == "failed: simulated failure");
+  BOOST_TEST(std::count_if(lines.begin(), lines.end(), [](auto& line) {
+               return starts_with(line.text, "started on");
+             }) == 1);
+}
+
+BOOST_AUTO_TEST_CASE(runs_longer_than_the_timeout_fail) {
+  api_server srv(options{{"runner.timeout-scale", "0.001"},
+                         {"sim.task-duration", "2s"}});
+  struct timeout_case {
+    std::string serial;
+    std::string script;
+    std::string config;
+    double timeout_s; // the script's timeout x 0.001
+  };
+  std::vector<timeout_case> cases{
+    {"sim-0001", "post", R"({"upload_wait_time":0,"sound_wait_time":0})",
+     0.3},
+    {"sim-0002", "post", "{}", 0.34}, // 30 + 10 + 300 s
+    {"sim-0003", "account_warmup", R"({"task_duration":0})", 0.12},
+    {"sim-0004", "follow", R"({"target_users":["x"]})", 0.6},
+  };
+  std::vector<uint64_t> made;
+  for (auto& c : cases)
+    made.push_back(
+      create_one(srv, task_body(serials({c.serial}), c.script, c.config)));
+  for (size_t i = 0; i < cases.size(); ++i)
+    BOOST_TEST_CONTEXT(cases[i].script << ' ' << cases[i].config) {
+      auto& c = cases[i];
+      BOOST_REQUIRE(reaches(srv, made[i], 3));
+      auto t = task_of(srv, made[i]);
+      std::ostringstream remark;
+      remark << "timeout after " << c.timeout_s << " s";
+      BOOST_TEST(text_of(member(t.data(), "remark")) == remark.str());
+      auto& took = member(t.data(), "duration_s");
+      auto duration = took.IsNumber() ? took.GetDouble() : -1;
+      BOOST_TEST(duration >= c.timeout_s - 0.01);
+      BOOST_TEST(duration < c.timeout_s + 0.7); // the run itself takes 2 s
+      BOOST_TEST(int_of(member(t.data(), "retry_count")) == 0);
+      BOOST_TEST(run_log_of(srv, made[i]).back().text
+                 == "failed: " + remark.str());
+    }
+}
+
+BOOST_AUTO_TEST_CASE(stops_and_restarts_are_not_retried_automatically) {
+  api_server srv(options{{"retry.max-auto", "1"},
+                         {"retry.delay-min", "100ms"},
+                         {"retry.delay-max", "100ms"},
+                         {"runner.timeout-scale", "0.001"},
+                         {"sim.task-duration", "60s"}});
+  // (100000 + 120 s) x 0.001: a run of 100 s
+  auto long_run = R"({"task_duration":100000})";
+  auto interrupted = create_one(srv, task_body(serials({"sim-0003"}),
+                                               "account_warmup", long_run));
+  BOOST_REQUIRE(reaches(srv, interrupted, 1));
+  srv.kill();
+  srv.require_start();
+  auto stopped = create_one(srv, task_body(serials({"sim-0002"}),
+                                           "account_warmup", long_run));
+  BOOST_REQUIRE(reaches(srv, stopped, 1));
+  acted(srv, stopped, "stop");
+  // A timeout is retried once, 100 ms later, and times out again: time
+  // enough for the others to have been retried, were they.
+  auto timed_out = create_one(
+    srv, task_body(serials({"sim-0001"}), "post",
+                   R"({"upload_wait_time":0,"sound_wait_time":0})"));
+  auto t = task_when(srv, timed_out, [](auto& t) {
+    return int_of(member(t, "status")) == 3
+           && int_of(member(t, "retry_count")) == 1;
+  });
+  BOOST_TEST(text_of(member(t.data(), "remark")) == "timeout after 0.3 s");
+  for (auto [id, remark] : {std::pair{interrupted,
+                                      "interrupted by server restart"},
+                            std::pair{stopped, "stopped by user"}})
+    BOOST_TEST_CONTEXT("task " << id) {
+      auto r = task_of(srv, id);
+      BOOST_TEST(int_of(member(r.data(), "status")) == 3);
+      BOOST_TEST(int_of(member(r.data(), "retry_count")) == 0);
+      BOOST_TEST(text_of(member(r.data(), "remark")) == remark);
+    }
+}
+
+// -- source -------------------------------------------------------------------
+
+BOOST_FIXTURE_TEST_CASE(source_header_marks_ui_tasks, api_server) {
+  for (auto [extra, source] : std::vector<std::pair<headers, std::string>>{
+         {{}, "api"},
+         {from_ui, "ui"},
+         {{{"X-Tmx-Source", "api"}}, "api"},
+         {{{"X-Tmx-Source", "dashboard"}}, "api"},
+       })
+    BOOST_TEST_CONTEXT("X-Tmx-Source " << source) {
+      auto id = create_one(*this, task_body(serials({"sim-0001"}), "post",
+                                            "{}", later),
+                           extra);
+      auto t = task_of(*this, id);
+      BOOST_TEST(text_of(member(t.data(), "source")) == source);
+      auto listed = listed_ids(list(*this, "?source=" + source));
+      BOOST_TEST(std::count(listed.begin(), listed.end(), id) == 1);
+    }
+}
+
 // -- process ------------------------------------------------------------------
 
 BOOST_FIXTURE_TEST_CASE(sigterm_keeps_every_task, mixed_tasks) {
@@ -963,6 +1920,7 @@ BOOST_AUTO_TEST_CASE(bad_options_stop_the_server) {
     std::string key;
     std::string value;
     std::string config_file; // when set: the options come from this file
+    options more = {};       // given with key=value
   };
   std::vector<option_case> cases{
     {"sim.failure-rate", "2", ""},
@@ -971,11 +1929,18 @@ BOOST_AUTO_TEST_CASE(bad_options_stop_the_server) {
     {"sim.task-duration", "abc", ""},
     {"sim.devices", "-1", ""},
     {"http.port", "", "[http]\nport=\"abc\"\n"},
+    {"tmx.timezone", "Nowhere/City", ""},
+    {"tmx.timezone", "../zoneinfo/UTC", ""},
+    {"retry.max-auto", "-1", ""},
+    {"retry.delay-min", "abc", ""},
+    {"retry.delay-min", "2s", "", {{"retry.delay-max", "1s"}}},
+    {"runner.timeout-scale", "0", ""},
+    {"license.device-limit", "-1", ""},
   };
   for (auto& c : cases)
     BOOST_TEST_CONTEXT(c.key << '=' << c.value << c.config_file) {
       server_process srv(base_options);
-      options extra{{c.key, c.value}};
+      auto extra = merged({{c.key, c.value}}, c.more);
       if (!c.config_file.empty()) {
         auto path = srv.dir() / "bad.ini";
         std::ofstream(path) << c.config_file;

@@ -2,6 +2,7 @@
 tmx_test(model 60 tmx_model)
 tmx_test(storage 120 tmx_storage)
 tmx_test(actors 120 tmx_actors)
+tmx_test(scheduling 120 tmx_actors)
 # Black-box suites against a real tmx-server (PkgConfig::CPP_HTTPLIB comes
 # from CMakeLists.txt).
 tmx_test(http 180 tmx_model PkgConfig::CPP_HTTPLIB)

@@ -2,6 +2,7 @@
 
 #include <caf/config_value.hpp>
 #include <caf/openssl/manager.hpp>
+#include <spdlog/spdlog.h>
 
 #include <filesystem>
 #include <iostream>
@@ -67,6 +68,26 @@ void set_heartbeat_defaults(caf::actor_system_config& cfg) {
   using namespace std::chrono_literals;
   cfg.set("middleman.heartbeat-interval", caf::timespan{1s});
   cfg.set("middleman.connection-timeout", caf::timespan{3s});
+}
+
+sigset_t block_stop_signals() {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  return signals;
+}
+
+void wait_for_stop(const sigset_t& signals, const std::atomic<bool>& done) {
+  timespec poll{0, 200 * 1000 * 1000};
+  while (!done) {
+    int sig = sigtimedwait(&signals, nullptr, &poll);
+    if (sig == SIGINT || sig == SIGTERM) {
+      spdlog::info("signal {}: shutting down", sig);
+      return;
+    }
+  }
 }
 
 } // namespace tmx

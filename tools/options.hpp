@@ -9,6 +9,8 @@
 #include <caf/settings.hpp>
 #include <caf/timespan.hpp>
 
+#include <atomic>
+#include <csignal>
 #include <functional>
 #include <optional>
 #include <string>
@@ -135,5 +137,13 @@ bool enable_tls_if_configured(caf::actor_system_config& cfg);
 /// Heartbeats are off in CAF by default; without them a frozen peer is
 /// never noticed. Every node sets these unless its config does.
 void set_heartbeat_defaults(caf::actor_system_config& cfg);
+
+/// Blocks SIGINT and SIGTERM in this thread and every thread started after
+/// it: they are taken by wait_for_stop, never by a handler mid-write. Call
+/// first thing in main.
+sigset_t block_stop_signals();
+
+/// Returns on SIGINT/SIGTERM, or once `done` is set (checked every 200 ms).
+void wait_for_stop(const sigset_t& signals, const std::atomic<bool>& done);
 
 } // namespace tmx

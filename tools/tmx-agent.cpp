@@ -77,11 +77,7 @@ bool read_options(const caf::settings& content, agent_options& out,
 } // namespace
 
 int main(int argc, char** argv) {
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  auto signals = block_stop_signals();
 
   agent_config cfg;
   agent_options opts;
@@ -110,14 +106,7 @@ int main(int argc, char** argv) {
                "{}:{}",
                opts.link.node, opts.sim.devices, opts.sim.prefix,
                opts.link.address, opts.link.port);
-  timespec poll{0, 200 * 1000 * 1000};
-  while (!refused) {
-    int sig = sigtimedwait(&signals, nullptr, &poll);
-    if (sig == SIGINT || sig == SIGTERM) {
-      spdlog::info("signal {}: shutting down", sig);
-      break;
-    }
-  }
+  wait_for_stop(signals, refused);
   caf::anon_send_exit(link, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(host, caf::exit_reason::user_shutdown);
   return refused ? EXIT_FAILURE : EXIT_SUCCESS;

@@ -135,12 +135,7 @@ bool shut_down(caf::scoped_actor& self, const caf::actor& supervisor) {
 } // namespace
 
 int main(int argc, char** argv) {
-  // Signals are taken by sigwait below, never by a handler mid-write.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  auto signals = block_stop_signals();
 
   server_config cfg;
   server_options opts;
@@ -230,15 +225,7 @@ int main(int argc, char** argv) {
                opts.http.address, opts.http.port, opts.http.license.plan,
                opts.storage_path);
 
-  // Wait for a signal, or for the supervisor to give up.
-  timespec poll{0, 200 * 1000 * 1000};
-  while (!root_down) {
-    int sig = sigtimedwait(&signals, nullptr, &poll);
-    if (sig == SIGINT || sig == SIGTERM) {
-      spdlog::info("signal {}: shutting down", sig);
-      break;
-    }
-  }
+  wait_for_stop(signals, root_down);
   http.stop();
   bool clean = !root_down && shut_down(self, supervisor);
   return clean ? EXIT_SUCCESS : EXIT_FAILURE;
