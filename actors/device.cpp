@@ -175,7 +175,12 @@ device_actor::behavior_type device(device_ptr self, std::string serial,
     auto& st = self->state;
     if (msg.source != st.host.address())
       return;
-    spdlog::warn("device {}: host on node '{}' lost", st.serial, st.node);
+    // A host ended by the node's own shutdown is no news worth a warning.
+    auto level = msg.reason == caf::exit_reason::user_shutdown
+                   ? spdlog::level::debug
+                   : spdlog::level::warn;
+    spdlog::log(level, "device {}: host on node '{}' lost", st.serial,
+                st.node);
     st.online = false;
     withdraw_accounts(self);
     // A start still being written is settled when its reply arrives.
