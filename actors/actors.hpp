@@ -13,7 +13,6 @@
 #include <caf/error.hpp>
 #include <caf/meta/type_name.hpp>
 #include <caf/replies_to.hpp>
-#include <caf/type_id.hpp>
 #include <caf/typed_actor.hpp>
 
 #include <cstdint>
@@ -258,9 +257,9 @@ using gatekeeper_actor = caf::typed_actor<
   // Every node known since start-up (for this node's HTTP API only).
   caf::replies_to<node_atom>::with<std::vector<node_info>>>;
 
-/// Registers every message type with CAF, the vectors of them included (the
-/// type-id block of CAF 0.17 does not): needed before anything crosses the
-/// network.
+/// Registers every message type with CAF, the vectors of them included:
+/// needed before anything crosses the network. (CAF 0.17.6's type-id block
+/// registers no vectors, so this list is the one registration.)
 void add_message_types(caf::actor_system_config& cfg);
 
 // -- errors between actors ---------------------------------------------------
@@ -387,30 +386,3 @@ typename Inspector::result_type inspect(Inspector& f, create_command& x) {
 }
 
 } // namespace tmx
-
-CAF_BEGIN_TYPE_ID_BLOCK(tmx, caf::first_custom_type_id)
-  CAF_ADD_TYPE_ID(tmx, (tmx::task))
-  CAF_ADD_TYPE_ID(tmx, (tmx::task_filter))
-  CAF_ADD_TYPE_ID(tmx, (tmx::task_page))
-  CAF_ADD_TYPE_ID(tmx, (tmx::task_counts))
-  CAF_ADD_TYPE_ID(tmx, (tmx::idempotency_record))
-  CAF_ADD_TYPE_ID(tmx, (tmx::device_desc))
-  CAF_ADD_TYPE_ID(tmx, (tmx::device_info))
-  CAF_ADD_TYPE_ID(tmx, (tmx::run_order))
-  CAF_ADD_TYPE_ID(tmx, (tmx::run_result))
-  CAF_ADD_TYPE_ID(tmx, (tmx::create_request))
-  CAF_ADD_TYPE_ID(tmx, (tmx::create_command))
-  CAF_ADD_TYPE_ID(tmx, (tmx::log_line))
-  CAF_ADD_TYPE_ID(tmx, (tmx::task_log))
-  CAF_ADD_TYPE_ID(tmx, (tmx::due_entry))
-  CAF_ADD_TYPE_ID(tmx, (tmx::account))
-  CAF_ADD_TYPE_ID(tmx, (tmx::node_info))
-  CAF_ADD_TYPE_ID(tmx, (tmx::gatekeeper_actor))
-  CAF_ADD_TYPE_ID(tmx, (tmx::device_host_actor))
-  CAF_ADD_TYPE_ID(tmx, (tmx::account_actor))
-  CAF_ADD_TYPE_ID(tmx, (tmx::limiter_actor))
-  CAF_ADD_TYPE_ID(tmx, (tmx::scheduler_actor))
-  CAF_ADD_TYPE_ID(tmx, (tmx::device_actor))
-  CAF_ADD_TYPE_ID(tmx, (tmx::task_manager_actor))
-  CAF_ADD_TYPE_ID(tmx, (tmx::store_actor))
-CAF_END_TYPE_ID_BLOCK(tmx)

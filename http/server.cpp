@@ -37,6 +37,30 @@ void reply_ok(const request& req, WriteData&& data) {
   reply(req, 200, success_body(std::forward<WriteData>(data)));
 }
 
+/// `{"<key>": n}`, the reply of the bulk operations.
+void reply_count(const request& req, const char* key, uint64_t n) {
+  reply_ok(req, [&](json_writer& w) {
+    w.StartObject();
+    put_count(w, key, n);
+    w.EndObject();
+  });
+}
+
+/// `{"<key>": [...]}` with `write_one` for each item.
+template <class T, class WriteOne>
+void reply_list(const request& req, const char* key,
+                const std::vector<T>& items, WriteOne write_one) {
+  reply_ok(req, [&](json_writer& w) {
+    w.StartObject();
+    w.Key(key);
+    w.StartArray();
+    for (auto& x : items)
+      write_one(w, x);
+    w.EndArray();
+    w.EndObject();
+  });
+}
+
 /// Parses a decimal integer in [lo, hi]; false on anything else.
 bool parse_int(std::string_view text, int64_t lo, int64_t hi, int64_t& out) {
   auto end = text.data() + text.size();
@@ -249,6 +273,12 @@ struct http_server::impl {
                                            "access"});
       return restinio::request_accepted();
     }
+    // Every handler reads at most max_body_bytes; RESTinio reads up to 8
+    // times that so that the refusal can be a JSON error.
+    if (req->body().size() > max_body_bytes) {
+      reply_error(req, invalid("body is larger than 1 MiB"), 413);
+      return restinio::request_accepted();
+    }
     path.erase(path.begin(), path.begin() + 2);
     auto n = path.size();
     if (n == 2 && path[0] == "license" && path[1] == "check") {
@@ -298,14 +328,7 @@ struct http_server::impl {
       if (!is(restinio::http_method_post()))
         return not_allowed();
       ask(req, handles.manager,
-          [req](uint64_t n) {
-            reply_ok(req, [&](json_writer& w) {
-              w.StartObject();
-              w.Key("retried_count");
-              w.Uint64(n);
-              w.EndObject();
-            });
-          },
+          [req](uint64_t n) { reply_count(req, "retried_count", n); },
           retry_all_atom::value);
     } else if ((n == 2 || n == 3) && path[0] == "task") {
       task_id id = 0;
@@ -356,15 +379,7 @@ struct http_server::impl {
   void devices(const request& req) {
     ask(req, handles.manager,
         [req](std::vector<device_info>& devs) {
-          reply_ok(req, [&](json_writer& w) {
-            w.StartObject();
-            w.Key("devices");
-            w.StartArray();
-            for (auto& d : devs)
-              write_device(w, d);
-            w.EndArray();
-            w.EndObject();
-          });
+          reply_list(req, "devices", devs, write_device);
         },
         device_atom::value);
   }
@@ -372,15 +387,7 @@ struct http_server::impl {
   void nodes(const request& req) {
     ask(req, handles.gate,
         [req](std::vector<node_info>& nodes) {
-          reply_ok(req, [&](json_writer& w) {
-            w.StartObject();
-            w.Key("nodes");
-            w.StartArray();
-            for (auto& n : nodes)
-              write_node(w, n);
-            w.EndArray();
-            w.EndObject();
-          });
+          reply_list(req, "nodes", nodes, write_node);
         },
         node_atom::value);
   }
@@ -424,10 +431,6 @@ struct http_server::impl {
 
   void create(const request& req) {
     const auto& body = req->body();
-    if (body.size() > max_body_bytes) {
-      reply_error(req, invalid("body is larger than 1 MiB"), 413);
-      return;
-    }
     create_command cmd;
     if (auto err = parse_create_request(body, now_millis(), cmd.req)) {
       reply_error(req, err);
@@ -500,12 +503,7 @@ struct http_server::impl {
             reply_error(req, {ec::not_found, "task not found"});
             return;
           }
-          reply_ok(req, [&](json_writer& w) {
-            w.StartObject();
-            w.Key("deleted_count");
-            w.Uint64(erased.size());
-            w.EndObject();
-          });
+          reply_count(req, "deleted_count", erased.size());
         },
         erase_atom::value, std::vector<task_id>{id});
   }
@@ -519,10 +517,6 @@ struct http_server::impl {
   }
 
   void put_account(const request& req) {
-    if (req->body().size() > max_body_bytes) {
-      reply_error(req, invalid("body is larger than 1 MiB"), 413);
-      return;
-    }
     account a;
     if (auto err = parse_account(req->body(), a)) {
       reply_error(req, err);
@@ -578,22 +572,11 @@ struct http_server::impl {
 
   void erase_account(const request& req, std::string username) {
     ask(req, handles.manager,
-        [req](ok_atom) {
-          reply_ok(req, [&](json_writer& w) {
-            w.StartObject();
-            w.Key("deleted_count");
-            w.Uint(1);
-            w.EndObject();
-          });
-        },
+        [req](ok_atom) { reply_count(req, "deleted_count", 1); },
         account_atom::value, erase_atom::value, std::move(username));
   }
 
   void batch_delete(const request& req) {
-    if (req->body().size() > max_body_bytes) {
-      reply_error(req, invalid("body is larger than 1 MiB"), 413);
-      return;
-    }
     std::vector<task_id> ids;
     if (auto err = parse_batch_ids(req->body(), ids)) {
       reply_error(req, err);

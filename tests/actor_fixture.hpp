@@ -275,7 +275,7 @@ private:
   static caf::actor_system_config& configure(caf::actor_system_config& c) {
     c.set("scheduler.policy", caf::atom("testing"));
     c.set("logger.file-verbosity", caf::atom("quiet"));
-    c.add_message_types<caf::id_block::tmx>();
+    tmx::add_message_types(c);
     return c;
   }
 
