@@ -26,6 +26,7 @@ void add_message_types(caf::actor_system_config& cfg) {
     .add_message_type<device_host_actor>("tmx::device_host_actor")
     .add_message_type<device_actor>("tmx::device_actor")
     .add_message_type<gatekeeper_actor>("tmx::gatekeeper_actor")
+    .add_message_type<device_report_actor>("tmx::device_report_actor")
     .add_message_type<account_actor>("tmx::account_actor")
     .add_message_type<limiter_actor>("tmx::limiter_actor")
     .add_message_type<scheduler_actor>("tmx::scheduler_actor")

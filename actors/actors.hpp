@@ -57,13 +57,22 @@ using slot_atom = caf::atom_constant<caf::atom("slot")>;
 using log_atom = caf::atom_constant<caf::atom("log")>;
 using ping_atom = caf::atom_constant<caf::atom("ping")>;
 using node_atom = caf::atom_constant<caf::atom("node")>;
+using screen_atom = caf::atom_constant<caf::atom("screen")>;
 
 // -- message data ------------------------------------------------------------
 
-/// A device as a device host announces it.
+/// A device as a device host announces it (at registration and on every
+/// change: plugged in, unplugged, authorised, battery).
 struct device_desc {
   std::string serial;
   std::vector<std::string> accounts; // usernames logged in on the device
+  std::string driver = "sim";        // "sim" | "adb"
+  std::string state_reason;          // "" = usable; else why it is not
+  std::string model;                 // "" = unknown
+  std::string android;               // Android release, "" = unknown
+  int battery = -1;                  // percent, -1 = unknown
+
+  bool online() const { return state_reason.empty(); }
 };
 
 /// A device as GET /api/v1/device shows it.
@@ -74,6 +83,12 @@ struct device_info {
   task_id running_task_id = 0;  // 0 = none
   uint64_t queued = 0;
   std::vector<std::string> accounts;
+  std::string driver;           // "" = never attached
+  std::string state_reason;     // "" while online
+  std::string model;
+  std::string android;
+  int battery = -1;
+  millis last_seen = 0;         // last time its host reported it usable
 };
 
 /// What a device actor hands its host: the task, and how long it may run.
@@ -88,7 +103,8 @@ struct run_result {
   task_id id = 0;
   bool ok = false;
   std::string remark;
-  std::vector<log_line> lines; // what the script printed
+  std::vector<log_line> lines; // printed and not yet sent as live lines
+  int exit_code = no_exit_code; // of a script process that ended on its own
 };
 
 /// A device host (node) as GET /api/v1/node shows it.
@@ -150,8 +166,17 @@ using store_actor = caf::typed_actor<
   caf::replies_to<idem_atom, std::string>::with<idempotency_record>,
   // Remembers a device serial and the accounts found on it.
   caf::replies_to<device_atom, device_desc>::with<ok_atom>,
+  // Appends lines to the stored log of a running task (not_found if the
+  // task is missing).
+  caf::replies_to<log_atom, task_id, std::vector<log_line>>::with<ok_atom>,
   // Answers once every earlier message is processed, then terminates.
   caf::replies_to<shutdown_atom>::with<ok_atom>>;
+
+/// Where a device host reports the changes of its devices once registered
+/// (the server's gatekeeper).
+using device_report_actor = caf::typed_actor<
+  // A device of this node (name) appeared or changed.
+  caf::reacts_to<device_atom, std::string, device_desc>>;
 
 /// Runs tasks on the phones of one machine (in-process or a tmx-agent).
 using device_host_actor = caf::typed_actor<
@@ -163,7 +188,12 @@ using device_host_actor = caf::typed_actor<
   // them (at-most-once).
   caf::reacts_to<stop_atom>,
   // The devices this host has.
-  caf::replies_to<get_atom>::with<std::vector<device_desc>>>;
+  caf::replies_to<get_atom>::with<std::vector<device_desc>>,
+  // From now on, device changes go to this actor (a host whose devices
+  // change first reports them all: nothing since registration is lost).
+  caf::reacts_to<attach_atom, device_report_actor>,
+  // The device's screen now, as PNG bytes.
+  caf::replies_to<screen_atom, std::string>::with<std::string>>;
 
 /// One per username: an account runs at most one task at a time, on
 /// whichever device.
@@ -204,10 +234,15 @@ using device_actor = caf::typed_actor<
   caf::reacts_to<dequeue_atom, task_id>,
   // Ends the task's run if it is the running one; the device is free after.
   caf::reacts_to<cancel_atom, task_id>,
-  // The device's host is (again) this actor on this node.
-  caf::reacts_to<attach_atom, device_host_actor, std::string>,
+  // The device's host is (again) this actor on this node, and the device
+  // is as described (an offline device ends its run).
+  caf::reacts_to<attach_atom, device_host_actor, std::string, device_desc>,
   // A run ended (from the host's runner).
   caf::reacts_to<done_atom, run_result>,
+  // Lines the running task printed (from the host's runner, live).
+  caf::reacts_to<log_atom, task_id, std::vector<log_line>>,
+  // The device's screen now (PNG); conflict while it is offline.
+  caf::replies_to<screen_atom>::with<std::string>,
   // The device as GET /api/v1/device shows it.
   caf::replies_to<get_atom>::with<device_info>>;
 
@@ -232,6 +267,13 @@ using task_manager_actor = caf::typed_actor<
     run_order>,
   // A run ended: the task becomes completed or failed.
   caf::reacts_to<done_atom, run_result>,
+  // Live lines of a running task: appended to its stored log.
+  caf::reacts_to<log_atom, task_id, std::vector<log_line>>,
+  // A registered host's device appeared or changed.
+  caf::reacts_to<device_atom, std::string, device_host_actor, device_desc>,
+  // The screen of a device (PNG bytes): not_found for an unknown serial,
+  // conflict while it is offline.
+  caf::replies_to<screen_atom, std::string>::with<std::string>,
   // A device host announces itself and its devices; replies with the
   // serials it refused because a live host of another node has them.
   caf::replies_to<register_atom, std::string, device_host_actor,
@@ -254,6 +296,8 @@ using gatekeeper_actor = caf::typed_actor<
                   std::vector<device_desc>>::with<std::vector<std::string>>,
   // A registered node is alive (sent every second by agents).
   caf::reacts_to<ping_atom, std::string>,
+  // A device of a registered node appeared or changed (from its host).
+  caf::reacts_to<device_atom, std::string, device_desc>,
   // Every node known since start-up (for this node's HTTP API only).
   caf::replies_to<node_atom>::with<std::vector<node_info>>>;
 
@@ -282,7 +326,7 @@ typename Inspector::result_type inspect(Inspector& f, task& x) {
   return f(caf::meta::type_name("task"), x.id, x.serial, x.username,
            x.script_name, x.script_config, x.status, x.source, x.scheduled_at,
            x.created_at, x.started_at, x.finished_at, x.retry_count, x.remark,
-           x.node, x.queue_seq, x.auto_retry_count);
+           x.node, x.queue_seq, x.auto_retry_count, x.exit_code);
 }
 
 /// An absent status travels as -1.
@@ -325,13 +369,15 @@ typename Inspector::result_type inspect(Inspector& f, idempotency_record& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, device_desc& x) {
-  return f(caf::meta::type_name("device_desc"), x.serial, x.accounts);
+  return f(caf::meta::type_name("device_desc"), x.serial, x.accounts,
+           x.driver, x.state_reason, x.model, x.android, x.battery);
 }
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, device_info& x) {
   return f(caf::meta::type_name("device_info"), x.serial, x.node, x.state,
-           x.running_task_id, x.queued, x.accounts);
+           x.running_task_id, x.queued, x.accounts, x.driver, x.state_reason,
+           x.model, x.android, x.battery, x.last_seen);
 }
 
 template <class Inspector>
@@ -346,13 +392,13 @@ typename Inspector::result_type inspect(Inspector& f, log_line& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, task_log& x) {
-  return f(caf::meta::type_name("task_log"), x.id, x.lines);
+  return f(caf::meta::type_name("task_log"), x.id, x.lines, x.append);
 }
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, run_result& x) {
   return f(caf::meta::type_name("run_result"), x.id, x.ok, x.remark,
-           x.lines);
+           x.lines, x.exit_code);
 }
 
 template <class Inspector>

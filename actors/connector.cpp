@@ -46,6 +46,8 @@ void register_host(connector_ptr self, gatekeeper_actor server,
           self->delayed_send(self, st.opts.ping_interval, ping_atom::value);
         }
         st.registered_all = refused.empty();
+        self->send(st.host, attach_atom::value,
+                   caf::actor_cast<device_report_actor>(server));
         spdlog::info("registered with the server as '{}': {} devices",
                      st.opts.node, devs.size() - refused.size());
         if (!refused.empty()) {

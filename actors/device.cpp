@@ -1,6 +1,8 @@
 #include "actors/device.hpp"
 
 #include "actors/timeouts.hpp"
+#include "model/run_policy.hpp"
+#include "model/time.hpp"
 
 #include <algorithm>
 #include <memory>
@@ -75,11 +77,12 @@ void begin(device_ptr self, size_t pos, account_actor account) {
           settle_cancelled(self, id);
           return;
         }
-        // The host went away meanwhile: the task is stored running and
-        // only this device knows that it never reached a host.
+        // The host (or the phone) went away meanwhile: the task is stored
+        // running and only this device knows that it never reached a host.
         if (!st.online) {
           self->send(st.manager, done_atom::value,
-                     run_result{id, false, "device host lost", {}});
+                     run_result{id, false,
+                                offline_remark(st.desc.state_reason), {}});
           release(self);
           return;
         }
@@ -145,6 +148,26 @@ void probe(device_ptr self, busy_accounts busy) {
       });
 }
 
+/// The device cannot run any more (its host is gone, or says so): queued
+/// tasks let go of their accounts and a run in progress fails.
+void go_offline(device_ptr self, std::string reason, bool tell_host) {
+  auto& st = self->state;
+  st.online = false;
+  st.desc.state_reason = std::move(reason);
+  withdraw_accounts(self);
+  // A start still being written is settled when its reply arrives.
+  if (st.running == 0 || st.starting) {
+    release_slot(self);
+    return;
+  }
+  if (tell_host && st.host)
+    self->send(st.host, cancel_atom::value, st.running);
+  self->send(st.manager, done_atom::value,
+             run_result{st.running, false,
+                        offline_remark(st.desc.state_reason), {}});
+  release(self);
+}
+
 void try_start(device_ptr self) {
   auto& st = self->state;
   if (st.running != 0 || st.starting || st.probing)
@@ -181,17 +204,10 @@ device_actor::behavior_type device(device_ptr self, std::string serial,
                    : spdlog::level::warn;
     spdlog::log(level, "device {}: host on node '{}' lost", st.serial,
                 st.node);
-    st.online = false;
-    withdraw_accounts(self);
-    // A start still being written is settled when its reply arrives.
-    if (st.running == 0 || st.starting) {
-      release_slot(self);
-      return;
-    }
-    self->send(st.manager, done_atom::value,
-               run_result{st.running, false, "device host lost", {}});
-    release(self);
+    go_offline(self, "device host lost", false);
   });
+  self->state.desc.serial = self->state.serial;
+  self->state.desc.state_reason = "no device host";
   return {
     [=](enqueue_atom, task_id id, account_actor account) {
       self->state.queue.push_back({id, std::move(account)});
@@ -224,15 +240,46 @@ device_actor::behavior_type device(device_ptr self, std::string serial,
         self->send(st.host, cancel_atom::value, id);
       release(self);
     },
-    [=](attach_atom, device_host_actor host, std::string node) {
+    [=](attach_atom, device_host_actor host, std::string node,
+        device_desc desc) {
       auto& st = self->state;
-      if (st.host && st.host != host)
-        self->demonitor(st.host.address());
-      self->monitor(host);
-      st.host = std::move(host);
+      if (st.host != host) {
+        if (st.host)
+          self->demonitor(st.host.address());
+        self->monitor(host);
+        st.host = std::move(host);
+      }
       st.node = std::move(node);
+      if (!desc.online()) {
+        auto reason = desc.state_reason;
+        st.desc = std::move(desc);
+        if (st.online)
+          spdlog::info("device {} on node '{}' is offline: {}", st.serial,
+                       st.node, reason);
+        go_offline(self, std::move(reason), true);
+        return;
+      }
+      st.desc = std::move(desc);
+      st.last_seen = now_millis();
       st.online = true;
       try_start(self);
+    },
+    [=](log_atom, task_id id, std::vector<log_line>& lines) {
+      auto& st = self->state;
+      if (id == st.running && !st.starting)
+        self->send(st.manager, log_atom::value, id, std::move(lines));
+    },
+    [=](screen_atom) -> caf::result<std::string> {
+      auto& st = self->state;
+      if (!st.online)
+        return make_error(ec::conflict, "device " + st.serial
+                                          + " is offline: "
+                                          + st.desc.state_reason);
+      auto rp = self->make_response_promise<std::string>();
+      self->request(st.host, request_timeout, screen_atom::value, st.serial)
+        .then([=](std::string& png) mutable { rp.deliver(std::move(png)); },
+              [=](caf::error& err) mutable { rp.deliver(err); });
+      return rp;
     },
     [=](done_atom, run_result& r) {
       auto& st = self->state;
@@ -249,6 +296,12 @@ device_actor::behavior_type device(device_ptr self, std::string serial,
       info.state = !st.online ? "offline" : st.running != 0 ? "busy" : "online";
       info.running_task_id = st.running;
       info.queued = st.queue.size();
+      info.driver = st.host ? st.desc.driver : "";
+      info.state_reason = st.online ? "" : st.desc.state_reason;
+      info.model = st.desc.model;
+      info.android = st.desc.android;
+      info.battery = st.desc.battery;
+      info.last_seen = st.online ? now_millis() : st.last_seen;
       return info;
     },
   };

@@ -2,7 +2,8 @@
 // queue and hands its first startable task to the device's host when the
 // device is free: a task that runs as an account waits while that account
 // runs elsewhere, without holding up the tasks behind it; with a device
-// limit the device also waits for a slot.
+// limit the device also waits for a slot. Its host says when it is usable
+// (a phone unplugged or unauthorised is offline, and its run fails).
 #pragma once
 
 #include "actors/actors.hpp"
@@ -24,6 +25,8 @@ struct device_state {
   device_host_actor host; // invalid while never attached
   std::string node;
   bool online = false;
+  device_desc desc;      // as its host last described it
+  millis last_seen = 0;  // last time its host reported it usable
   std::deque<queued_task> queue;
   task_id running = 0;   // the task handed to the host (or being started)
   account_actor running_account;

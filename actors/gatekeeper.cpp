@@ -113,6 +113,22 @@ gatekeeper(gatekeeper_ptr self, std::string secret,
         return;
       i->second.info.last_seen = self->state.clock();
     },
+    [=](device_atom, const std::string& name, const device_desc& d) {
+      auto i = self->state.nodes.find(name);
+      // As for pings: only the registered host's node speaks for it.
+      if (i == self->state.nodes.end() || !i->second.host
+          || !self->current_sender()
+          || i->second.host.node() != self->current_sender()->node())
+        return;
+      auto& devices = i->second.info.devices;
+      auto pos = std::find(devices.begin(), devices.end(), d.serial);
+      if (pos == devices.end() && d.state_reason != "disconnected")
+        devices.push_back(d.serial);
+      else if (pos != devices.end() && d.state_reason == "disconnected")
+        devices.erase(pos);
+      self->send(self->state.manager, device_atom::value, name,
+                 i->second.host, d);
+    },
     [=](node_atom) -> caf::result<std::vector<node_info>> {
       if (self->current_sender()
           && self->current_sender()->node() != self->node())

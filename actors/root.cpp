@@ -75,17 +75,32 @@ caf::behavior root(caf::stateful_actor<root_state>* self,
   st.handles.gate = self->spawn(gatekeeper, opts.cluster_secret,
                                 st.handles.manager, now_millis);
   self->monitor(st.handles.gate);
-  if (opts.sim.devices > 0) {
-    st.local_host = self->spawn(sim_host, opts.sim);
+  if (opts.host.driver == "adb" || opts.host.sim.devices > 0) {
+    st.local_host = spawn_host(*self, opts.host);
     self->monitor(st.local_host);
-    self->request(st.handles.gate, request_timeout, register_atom::value,
-                  opts.sim.node, opts.cluster_secret, st.local_host,
-                  simulated_devices(opts.sim))
-      .then([](std::vector<std::string>&) {},
-            [](caf::error& err) {
-              spdlog::critical("in-process devices not registered: {}",
-                               to_api_error(err).message);
-            });
+    auto not_registered = [](caf::error& err) {
+      spdlog::critical("in-process devices not registered: {}",
+                       to_api_error(err).message);
+    };
+    auto node = opts.host.sim.node;
+    auto secret = opts.cluster_secret;
+    self->request(st.local_host, request_timeout, get_atom::value)
+      .then(
+        [=](std::vector<device_desc>& devs) {
+          auto& st = self->state;
+          self->request(st.handles.gate, request_timeout,
+                        register_atom::value, node, secret, st.local_host,
+                        std::move(devs))
+            .then(
+              [=](std::vector<std::string>&) {
+                auto& st = self->state;
+                self->send(st.local_host, attach_atom::value,
+                           caf::actor_cast<device_report_actor>(
+                             st.handles.gate));
+              },
+              not_registered);
+        },
+        not_registered);
   }
   self->set_down_handler([=](const caf::down_msg& msg) {
     if (self->state.stopping)

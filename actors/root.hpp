@@ -3,7 +3,7 @@
 // in order (the store last, after every write before it).
 #pragma once
 
-#include "actors/sim_host.hpp"
+#include "actors/local_host.hpp"
 #include "actors/task_manager.hpp"
 
 #include <caf/fwd.hpp>
@@ -21,7 +21,7 @@ struct server_handles {
 
 /// What the node's components are started with.
 struct node_options {
-  sim_options sim;
+  host_options host; // the in-process device host
   retry_policy retry;
   double timeout_scale = 1.0;
   size_t device_limit = 0;

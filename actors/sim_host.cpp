@@ -1,6 +1,7 @@
 #include "actors/sim_host.hpp"
 
 #include "actors/timeouts.hpp"
+#include "host/screen_image.hpp"
 #include "model/run_policy.hpp"
 
 #include <caf/all.hpp>
@@ -17,7 +18,11 @@ std::vector<device_desc> simulated_devices(const sim_options& opts) {
     char number[16];
     std::snprintf(number, sizeof(number), "%04d", i);
     auto serial = opts.prefix + number;
-    result.push_back({serial, {serial + "-a", serial + "-b"}});
+    device_desc d;
+    d.serial = serial;
+    d.accounts = {serial + "-a", serial + "-b"};
+    d.model = "tmx simulated phone";
+    result.push_back(std::move(d));
   }
   return result;
 }
@@ -113,10 +118,12 @@ sim_host(device_host_actor::stateful_pointer<sim_host_state> self,
       auto& st = self->state;
       std::bernoulli_distribution fail(st.opts.failure_rate);
       auto id = order.t.id;
+      auto serial = order.serial;
+      auto script = order.t.script_name;
       auto runner = self->spawn<caf::linked>(sim_runner, dev, std::move(order),
                                              st.opts.task_duration,
                                              fail(st.rng));
-      st.runs[id] = sim_run{runner, dev};
+      st.runs[id] = sim_run{runner, dev, std::move(serial), std::move(script)};
     },
     [=](cancel_atom, task_id id) {
       auto& runs = self->state.runs;
@@ -136,6 +143,15 @@ sim_host(device_host_actor::stateful_pointer<sim_host_state> self,
       runs.clear();
     },
     [=](get_atom) { return simulated_devices(self->state.opts); },
+    // Simulated devices never change: nothing to report.
+    [=](attach_atom, const device_report_actor&) {},
+    [=](screen_atom, const std::string& serial) -> caf::result<std::string> {
+      std::string caption = "idle";
+      for (auto& [id, run] : self->state.runs)
+        if (run.serial == serial)
+          caption = "task " + std::to_string(id) + " " + run.script;
+      return host::sim_screen_png(serial, caption);
+    },
   };
 }
 

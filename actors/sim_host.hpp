@@ -26,6 +26,8 @@ std::vector<device_desc> simulated_devices(const sim_options& opts);
 struct sim_run {
   caf::actor runner;
   device_actor device;
+  std::string serial;
+  std::string script;
 };
 
 struct sim_host_state {

@@ -44,6 +44,14 @@ store_behavior(store_actor::stateful_pointer<store_state> self,
         return failure(e, "log read");
       return lines;
     },
+    [=](log_atom, task_id id, std::vector<log_line>& lines)
+      -> caf::result<ok_atom> {
+      auto e = self->state.db->update({}, {task_log{id, std::move(lines),
+                                                    true}});
+      if (e != store_errc::ok)
+        return failure(e, "log append");
+      return ok_atom::value;
+    },
     [=](due_atom, millis from, millis until)
       -> caf::result<std::vector<due_entry>> {
       std::vector<due_entry> out;

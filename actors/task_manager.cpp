@@ -14,9 +14,7 @@
 namespace tmx {
 
 task_log ended_early(const task& t) {
-  return {t.id,
-          {{t.started_at, start_line(t)},
-           {t.finished_at, "failed: " + t.remark}}};
+  return {t.id, {{t.finished_at, "failed: " + t.remark}}, true};
 }
 
 namespace {
@@ -146,9 +144,9 @@ void finish(manager_ptr self, run_result& r) {
   auto now = st.clock();
   t.finished_at = now;
   t.remark = r.remark;
-  task_log log{t.id, {{t.started_at, start_line(t)}}};
-  for (auto& line : r.lines)
-    log.lines.push_back(std::move(line));
+  t.exit_code = r.exit_code;
+  // The start line and the live lines are stored already.
+  task_log log{t.id, std::move(r.lines), true};
   log.lines.push_back({now, r.ok ? "completed"
                                  : "failed: " + r.remark});
   auto& policy = st.retry;
@@ -465,6 +463,7 @@ void start(manager_ptr self, task_id id, const std::string& serial,
   t.status = task_status::running;
   t.started_at = st.clock();
   t.finished_at = 0;
+  t.exit_code = no_exit_code;
   t.node = node;
   auto timeout = base_timeout(t.script_name, t.script_config);
   run_order order{t, serial,
@@ -480,27 +479,25 @@ void start(manager_ptr self, task_id id, const std::string& serial,
     });
 }
 
-std::vector<std::string> register_host(manager_ptr self,
-                                       const std::string& node,
-                                       const device_host_actor& host,
-                                       const std::vector<device_desc>& devs) {
+/// Attaches a device of a live host; false when another live host has it.
+bool attach_device(manager_ptr self, const std::string& node,
+                   const device_host_actor& host, const device_desc& d) {
   auto& st = self->state;
-  std::vector<std::string> refused;
   auto addr = host.address();
   if (st.watched_hosts.insert(addr).second)
     self->monitor(host);
-  for (auto& d : devs) {
-    auto& holder = st.device_hosts[d.serial];
-    if (holder && holder != addr) {
-      // A serial is one phone: a second host claiming it while the first
-      // lives is a misconfiguration (or a copied agent config).
-      spdlog::warn("node '{}' claims device {} which a live host of another "
-                   "node has: refused",
-                   node, d.serial);
-      refused.push_back(d.serial);
-      continue;
-    }
-    holder = addr;
+  auto& holder = st.device_hosts[d.serial];
+  if (holder && holder != addr) {
+    // A serial is one phone: a second host claiming it while the first
+    // lives is a misconfiguration (or a copied agent config).
+    spdlog::warn("node '{}' claims device {} which a live host of another "
+                 "node has: refused",
+                 node, d.serial);
+    return false;
+  }
+  bool known = holder == addr;
+  holder = addr;
+  if (!known) {
     for (auto& name : d.accounts)
       if (st.accounts.count(name) == 0)
         st.accounts[name] = account{name, d.serial, "tiktok", true};
@@ -510,9 +507,44 @@ std::vector<std::string> register_host(manager_ptr self,
               spdlog::error("device {} not stored: {}", serial,
                             to_api_error(err).message);
             });
-    self->send(spawn_device(self, d.serial), attach_atom::value, host, node);
   }
+  self->send(spawn_device(self, d.serial), attach_atom::value, host, node, d);
+  return true;
+}
+
+std::vector<std::string> register_host(manager_ptr self,
+                                       const std::string& node,
+                                       const device_host_actor& host,
+                                       const std::vector<device_desc>& devs) {
+  std::vector<std::string> refused;
+  for (auto& d : devs)
+    if (!attach_device(self, node, host, d))
+      refused.push_back(d.serial);
   return refused;
+}
+
+void append_lines(manager_ptr self, task_id id, std::vector<log_line> lines) {
+  auto i = self->state.active.find(id);
+  if (i == self->state.active.end()
+      || i->second.status != task_status::running)
+    return; // ended meanwhile: its log is closed
+  self->request(self->state.db, request_timeout, log_atom::value, id,
+                std::move(lines))
+    .then([](ok_atom) {},
+          [=](caf::error& err) { log_failure(id, "live log", err); });
+}
+
+void screenshot(manager_ptr self, const std::string& serial,
+                caf::typed_response_promise<std::string> rp) {
+  auto i = self->state.devices.find(serial);
+  if (i == self->state.devices.end()) {
+    rp.deliver(make_error(ec::not_found, "no such device"));
+    return;
+  }
+  // The picture may cross the cluster; the device knows its host.
+  self->request(i->second, request_timeout, screen_atom::value)
+    .then([=](std::string& png) mutable { rp.deliver(std::move(png)); },
+          [=](caf::error& err) mutable { rp.deliver(err); });
 }
 
 void wake(manager_ptr self, const std::vector<task_id>& ids) {
@@ -633,6 +665,15 @@ task_manager_actor::behavior_type task_manager(manager_ptr self,
         self, [&](auto rp) { start(self, id, serial, node, rp); });
     },
     [=](done_atom, run_result& r) { finish(self, r); },
+    [=](log_atom, task_id id, std::vector<log_line>& lines) {
+      append_lines(self, id, std::move(lines));
+    },
+    [=](device_atom, const std::string& node, const device_host_actor& host,
+        const device_desc& d) { attach_device(self, node, host, d); },
+    [=](screen_atom, const std::string& serial) {
+      return promise<std::string>(
+        self, [&](auto rp) { screenshot(self, serial, rp); });
+    },
     [=](register_atom, const std::string& node, const device_host_actor& host,
         const std::vector<device_desc>& devs) {
       return register_host(self, node, host, devs);

@@ -289,6 +289,15 @@ struct http_server::impl {
       if (!is(restinio::http_method_get()))
         return not_allowed();
       devices(req);
+    } else if (n == 3 && path[0] == "device" && path[2] == "screenshot") {
+      if (!is(restinio::http_method_get()))
+        return not_allowed();
+      auto serial = restinio::utils::try_unescape_percent_encoding(path[1]);
+      if (!serial) {
+        reply_error(req, invalid("serial is not valid percent-encoding"));
+        return restinio::request_accepted();
+      }
+      screenshot(req, std::move(*serial));
     } else if (n == 1 && path[0] == "node") {
       if (!is(restinio::http_method_get()))
         return not_allowed();
@@ -382,6 +391,19 @@ struct http_server::impl {
           reply_list(req, "devices", devs, write_device);
         },
         device_atom::value);
+  }
+
+  /// The PNG itself, not the envelope (errors are the envelope).
+  void screenshot(const request& req, std::string serial) {
+    ask(req, handles.manager,
+        [req](std::string& png) {
+          req->create_response()
+            .append_header(restinio::http_field::content_type, "image/png")
+            .append_header(restinio::http_field::cache_control, "no-store")
+            .set_body(std::move(png))
+            .done();
+        },
+        screen_atom::value, std::move(serial));
   }
 
   void nodes(const request& req) {

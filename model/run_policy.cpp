@@ -31,6 +31,13 @@ millis base_timeout(std::string_view script, std::string_view config_json) {
   return seconds * 1000;
 }
 
+std::string offline_remark(std::string_view reason) {
+  // "device host lost" and "adb server unreachable" say it already.
+  if (reason.rfind("device ", 0) == 0 || reason.rfind("adb ", 0) == 0)
+    return std::string(reason);
+  return "device " + std::string(reason);
+}
+
 std::string start_line(const task& t) {
   auto line = "started on device " + t.serial;
   if (!t.username.empty())

@@ -19,6 +19,10 @@ millis base_timeout(std::string_view script, std::string_view config_json);
 /// ("timeout after 0.25 s" when scaled below a second).
 std::string timeout_remark(millis timeout);
 
+/// The remark of a run whose device went offline while it ran, from the
+/// device's state_reason: "device disconnected", "device unauthorized", ...
+std::string offline_remark(std::string_view reason);
+
 /// The first line of a run's log: where and as whom it started.
 std::string start_line(const task& t);
 

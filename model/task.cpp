@@ -28,7 +28,8 @@ bool operator==(const task& a, const task& b) {
          && a.finished_at == b.finished_at && a.retry_count == b.retry_count
          && a.remark == b.remark && a.node == b.node
          && a.queue_seq == b.queue_seq
-         && a.auto_retry_count == b.auto_retry_count;
+         && a.auto_retry_count == b.auto_retry_count
+         && a.exit_code == b.exit_code;
 }
 
 } // namespace tmx

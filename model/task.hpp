@@ -13,6 +13,9 @@ using task_id = uint64_t;
 /// Milliseconds since the Unix epoch (UTC). 0 means "not set" (JSON null).
 using millis = int64_t;
 
+/// A task's exit_code when its last run did not end on its own (JSON null).
+constexpr int no_exit_code = -1;
+
 /// Values are part of the API and of the on-disk format: never renumber.
 enum class task_status : uint8_t {
   pending = 0,
@@ -48,6 +51,8 @@ struct task {
   uint64_t queue_seq = 0;
   /// How many of retry_count were automatic (the rest were asked for).
   uint32_t auto_retry_count = 0;
+  /// The script process's exit code of the last run, or no_exit_code.
+  int exit_code = no_exit_code;
 
   bool active() const {
     return status == task_status::pending || status == task_status::running;

@@ -82,6 +82,11 @@ void write_task(json_writer& w, const task& t, millis now) {
   put_count(w, "retry_count", t.retry_count);
   put(w, "remark", t.remark);
   put_or_null(w, "node", t.node);
+  w.Key("exit_code");
+  if (t.exit_code == no_exit_code)
+    w.Null();
+  else
+    w.Int(t.exit_code);
   w.EndObject();
 }
 

@@ -123,7 +123,7 @@ std::string encode(const task& t) {
   w.str(t.script_config).byte(static_cast<uint8_t>(t.status)).str(t.source);
   w.i64(t.scheduled_at).i64(t.created_at).i64(t.started_at);
   w.i64(t.finished_at).u64(t.retry_count).str(t.remark).str(t.node);
-  w.u64(t.queue_seq).u64(t.auto_retry_count);
+  w.u64(t.queue_seq).u64(t.auto_retry_count).i64(t.exit_code);
   return w.take();
 }
 
@@ -140,6 +140,11 @@ bool decode(std::string_view in, task& out) {
   out.auto_retry_count = 0; // format 1 has none
   if (r.format() >= 2 && !r.u32(out.auto_retry_count))
     return false;
+  int64_t exit_code = no_exit_code; // formats 1 and 2 have none
+  if (r.format() >= 3
+      && !(r.i64(exit_code) && exit_code >= no_exit_code && exit_code <= 255))
+    return false;
+  out.exit_code = static_cast<int>(exit_code);
   out.status = static_cast<task_status>(status);
   return r.done() && status < status_count;
 }

@@ -13,7 +13,7 @@ namespace tmx::codec {
 /// The format byte written first in every record, per kind of record. A new
 /// layout gets the next value; decoders keep reading every older one (1 up
 /// to the current).
-constexpr uint8_t task_format = 2; // 2 appended auto_retry_count
+constexpr uint8_t task_format = 3; // 2 appended auto_retry_count, 3 exit_code
 constexpr uint8_t account_format = 1;
 constexpr uint8_t idempotency_format = 1;
 constexpr uint8_t log_format = 1;

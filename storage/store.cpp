@@ -621,14 +621,25 @@ struct store::impl {
   }
 
   /// Adds to `c` the replacement of a task's log by the last max_log_lines
-  /// lines of `log`; not_found when the task does not exist as of `c`.
+  /// lines of `log` (after the stored ones when it appends); not_found when
+  /// the task does not exist as of `c`.
   store_errc stage_log(task_change& c, const task_log& log) const {
     std::optional<task> owner;
     if (auto e = current(c, log.id, owner); e != store_errc::ok)
       return e;
     if (!owner)
       return store_errc::not_found;
-    const auto& lines = log.lines;
+    std::vector<log_line> joined;
+    if (log.append) {
+      std::string stored;
+      auto e = read(cf::logs, keys::task_key(log.id), stored);
+      if (e == store_errc::ok && !codec::decode(stored, joined))
+        return store_errc::corrupt;
+      if (e != store_errc::ok && e != store_errc::not_found)
+        return e;
+      joined.insert(joined.end(), log.lines.begin(), log.lines.end());
+    }
+    const auto& lines = log.append ? joined : log.lines;
     auto bytes = lines.size() <= max_log_lines
                    ? codec::encode(lines)
                    : codec::encode(std::vector<log_line>(

@@ -60,10 +60,12 @@ struct log_line {
   std::string text;
 };
 
-/// The whole log of a task: update() stores it in place of the old one.
+/// Lines of a task's log: update() stores them in place of the old log,
+/// or after it when `append` is set (a run's live lines, its end).
 struct task_log {
   task_id id = 0;
   std::vector<log_line> lines; // oldest first
+  bool append = false;
 };
 
 enum class store_errc : uint8_t {
@@ -159,8 +161,8 @@ public:
                     const idempotency_record* key = nullptr);
 
   /// Replaces existing tasks (matched by id), moving their index entries and
-  /// counters, and replaces the stored log of each task in `logs` (keeping
-  /// its last max_log_lines lines), in one atomic write. not_found (and
+  /// counters, and replaces (or appends to) the stored log of each task in
+  /// `logs` (keeping its last max_log_lines lines), in one atomic write. not_found (and
   /// nothing written) if any task of `tasks` or `logs` does not exist.
   store_errc update(const std::vector<task>& tasks,
                     const std::vector<task_log>& logs = {});

@@ -330,7 +330,19 @@ recording_host(device_host_actor::pointer self,
     [=](cancel_atom, task_id id) { log->cancels.push_back(id); },
     [=](stop_atom) { log->stops += 1; },
     [=](get_atom) { return std::vector<device_desc>{}; },
+    [=](attach_atom, const device_report_actor&) {},
+    [=](screen_atom, const std::string& serial) { return "png of " + serial; },
   };
+}
+
+/// A device of `serial` as its host describes it: online unless `reason`.
+inline device_desc described(const std::string& serial,
+                             std::string reason = "") {
+  device_desc d;
+  d.serial = serial;
+  d.driver = "adb";
+  d.state_reason = std::move(reason);
+  return d;
 }
 
 struct mock_host {
@@ -377,7 +389,7 @@ struct farm : actor_fixture {
 
   void register_host(const std::string& node, const device_host_actor& host,
                      const std::string& serial) {
-    std::vector<device_desc> devs{{serial, {}}};
+    std::vector<device_desc> devs{described(serial)};
     auto refused = unbox(request<std::vector<std::string>>(
       manager, register_atom::value, node, host, devs));
     BOOST_CHECK_MESSAGE(refused.empty(), node << " was refused " << serial);

@@ -24,6 +24,13 @@ device_host_actor::behavior_type forbidden_host(device_host_actor::pointer) {
     },
     [](stop_atom) { BOOST_ERROR("the host was told to end every run"); },
     [](get_atom) { return std::vector<device_desc>{}; },
+    [](attach_atom, const device_report_actor&) {
+      BOOST_ERROR("the host was given a listener");
+    },
+    [](screen_atom, const std::string& serial) {
+      BOOST_ERROR("the host was asked for a screenshot of " << serial);
+      return std::string();
+    },
   };
 }
 
@@ -190,7 +197,7 @@ BOOST_AUTO_TEST_CASE(lost_host_fails_running_task_and_keeps_the_queue) {
 
 BOOST_AUTO_TEST_CASE(a_serial_belongs_to_one_live_host) {
   auto first = attach("node-a", "dev-1");
-  std::vector<device_desc> devs{{"dev-1", {}}};
+  std::vector<device_desc> devs{described("dev-1")};
   auto second = spawn(recording_host, std::make_shared<host_log>());
   auto refused = unbox(request<std::vector<std::string>>(
     manager, register_atom::value, std::string("node-b"), second, devs));
@@ -203,6 +210,87 @@ BOOST_AUTO_TEST_CASE(a_serial_belongs_to_one_live_host) {
   BOOST_TEST(refused.empty());
   BOOST_CHECK_EQUAL(device("dev-1").node, "node-b");
   BOOST_CHECK_EQUAL(device("dev-1").state, "online");
+}
+
+BOOST_AUTO_TEST_CASE(unplugged_device_fails_only_its_running_task) {
+  auto host = attach("node-a", "dev-1");
+  auto other = attach("node-a", "dev-2");
+  auto ids = create_tasks("dev-1", 2);
+  auto on_other = create_tasks("dev-2", 1);
+  advance(1s);
+  caf::anon_send(manager, device_atom::value, std::string("node-a"), host.hdl,
+                 described("dev-1", "disconnected"));
+  run();
+  auto t = stored(ids[0]);
+  BOOST_CHECK_EQUAL(status_of(t), "failed");
+  BOOST_CHECK_EQUAL(t.remark, "device disconnected");
+  BOOST_TEST(host.log->cancels == std::vector<task_id>{ids[0]});
+  auto dev = device("dev-1");
+  BOOST_CHECK_EQUAL(dev.state, "offline");
+  BOOST_CHECK_EQUAL(dev.state_reason, "disconnected");
+  BOOST_CHECK_EQUAL(dev.queued, 1u);
+  // Nothing else is freed or failed.
+  BOOST_CHECK_EQUAL(status_of(stored(ids[1])), "pending");
+  BOOST_CHECK_EQUAL(status_of(stored(on_other[0])), "running");
+  // Plugged in again: the queue goes on where it was.
+  caf::anon_send(manager, device_atom::value, std::string("node-a"), host.hdl,
+                 described("dev-1"));
+  run();
+  BOOST_CHECK_EQUAL(device("dev-1").state, "busy");
+  BOOST_CHECK_EQUAL(device("dev-1").running_task_id, ids[1]);
+  BOOST_CHECK_EQUAL(host.log->orders.size(), 2u);
+}
+
+BOOST_AUTO_TEST_CASE(unauthorized_device_runs_nothing_until_authorised) {
+  auto host = attach("node-a", "dev-1");
+  caf::anon_send(manager, device_atom::value, std::string("node-a"), host.hdl,
+                 described("dev-1", "unauthorized"));
+  run();
+  auto ids = create_tasks("dev-1", 1);
+  advance(1s);
+  BOOST_CHECK(host.log->orders.empty());
+  BOOST_CHECK_EQUAL(device("dev-1").state_reason, "unauthorized");
+  auto err = request<std::string>(manager, screen_atom::value,
+                                  std::string("dev-1"));
+  BOOST_CHECK(error_of(err).code == ec::conflict);
+  caf::anon_send(manager, device_atom::value, std::string("node-a"), host.hdl,
+                 described("dev-1"));
+  run();
+  BOOST_TEST(host.log->ordered_ids() == std::vector<task_id>{ids[0]});
+}
+
+BOOST_AUTO_TEST_CASE(live_lines_reach_the_log_while_the_task_runs) {
+  auto host = attach("node-a", "dev-1");
+  auto id = create_tasks("dev-1", 1).at(0);
+  auto& order = host.log->orders.at(0);
+  caf::anon_send(order.device, log_atom::value, id,
+                 std::vector<log_line>{{start_time, "step one"}});
+  run();
+  std::vector<log_line> lines;
+  BOOST_REQUIRE(db->get_log(id, lines) == store_errc::ok);
+  BOOST_REQUIRE_EQUAL(lines.size(), 2u);
+  BOOST_CHECK_EQUAL(lines[1].text, "step one");
+  finish(host, id, true, "", {{start_time, "step two"}});
+  BOOST_REQUIRE(db->get_log(id, lines) == store_errc::ok);
+  BOOST_REQUIRE_EQUAL(lines.size(), 4u);
+  BOOST_CHECK_EQUAL(lines[2].text, "step two");
+  BOOST_CHECK_EQUAL(lines[3].text, "completed");
+  // Lines of a run that has ended are not added to its log.
+  caf::anon_send(order.device, log_atom::value, id,
+                 std::vector<log_line>{{start_time, "late"}});
+  run();
+  BOOST_REQUIRE(db->get_log(id, lines) == store_errc::ok);
+  BOOST_CHECK_EQUAL(lines.size(), 4u);
+}
+
+BOOST_AUTO_TEST_CASE(screenshots_come_from_the_device_host) {
+  attach("node-a", "dev-1");
+  auto png = request<std::string>(manager, screen_atom::value,
+                                  std::string("dev-1"));
+  BOOST_CHECK_EQUAL(unbox(std::move(png)), "png of dev-1");
+  auto unknown = request<std::string>(manager, screen_atom::value,
+                                      std::string("dev-9"));
+  BOOST_CHECK(error_of(unknown).code == ec::not_found);
 }
 
 BOOST_AUTO_TEST_CASE(host_lost_while_the_start_is_written_fails_the_task) {
@@ -277,6 +365,13 @@ BOOST_FIXTURE_TEST_CASE(recovery_fails_running_tasks_and_requeues_pending,
     left.push_back(std::move(t));
   }
   BOOST_REQUIRE(db->insert(left) == store_errc::ok);
+  // What the run of task 1 had logged before the process ended stays.
+  BOOST_REQUIRE(db->update({}, {task_log{1,
+                                         {{start_time - 9, "started on device "
+                                                           "dev-1 (node "
+                                                           "node-a)"},
+                                          {start_time - 5, "step"}}}})
+                == store_errc::ok);
   task_manager_init init;
   std::string error;
   BOOST_REQUIRE_MESSAGE(recover(*db, now(), init, error), error);
@@ -292,10 +387,11 @@ BOOST_FIXTURE_TEST_CASE(recovery_fails_running_tasks_and_requeues_pending,
   BOOST_CHECK_EQUAL(t.remark, "interrupted by server restart");
   BOOST_CHECK_EQUAL(t.finished_at, start_time);
   auto log = log_of(1);
-  BOOST_REQUIRE_EQUAL(log.size(), 2u);
+  BOOST_REQUIRE_EQUAL(log.size(), 3u);
   BOOST_CHECK_EQUAL(log[0].text, "started on device dev-1 (node node-a)");
-  BOOST_CHECK_EQUAL(log[1].text, "failed: interrupted by server restart");
-  BOOST_CHECK_EQUAL(log[1].at, start_time);
+  BOOST_CHECK_EQUAL(log[1].text, "step");
+  BOOST_CHECK_EQUAL(log[2].text, "failed: interrupted by server restart");
+  BOOST_CHECK_EQUAL(log[2].at, start_time);
   // The manager built from the store rebuilds the queue in that order.
   start_manager();
   auto host = attach("node-a", "dev-1");

@@ -358,11 +358,21 @@ BOOST_AUTO_TEST_CASE(codec_reads_task_format_1) {
   BOOST_TEST(back.auto_retry_count == 0u);
   BOOST_TEST(!codec::decode(v1 + '\0', back)); // v1 has no such field
 
-  // The current format is v1 with auto_retry_count appended.
+  // Format 2 is v1 with auto_retry_count appended; it has no exit code.
   want.auto_retry_count = 3;
-  auto v2 = codec::encode(want);
-  BOOST_TEST(v2[0] == char(2));
-  BOOST_TEST((v2.substr(1) == v1.substr(1) + '\x03'));
+  auto v2 = "\x02" + v1.substr(1) + '\x03';
+  back.exit_code = 5; // must be reset
+  BOOST_TEST(codec::decode(v2, back));
+  BOOST_TEST((back == want));
+  // The current format, 3, appends the exit code (zigzag: -1 is 1, 2 is 4).
+  auto v3 = codec::encode(want);
+  BOOST_TEST(v3[0] == char(3));
+  BOOST_TEST((v3.substr(1) == v2.substr(1) + '\x01'));
+  want.exit_code = 2;
+  BOOST_TEST((codec::encode(want).substr(1) == v2.substr(1) + '\x04'));
+  auto bad = v2 + '\x80';
+  bad[0] = char(3);
+  BOOST_TEST(!codec::decode(bad, back));
 }
 
 BOOST_FIXTURE_TEST_CASE(insert_and_get, fixture) {

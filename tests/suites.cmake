@@ -13,3 +13,7 @@ tmx_test(cluster 300 tmx_model PkgConfig::CPP_HTTPLIB)
 add_dependencies(test_cluster tmx-server tmx-agent)
 tmx_test(tmxctl 180 tmx_storage PkgConfig::CPP_HTTPLIB)
 add_dependencies(test_tmxctl tmx-server tmxctl)
+tmx_test(host_process 120 tmx_host)
+add_test(NAME reference_scripts
+         COMMAND python3 ${CMAKE_SOURCE_DIR}/tests/reference_scripts.py)
+set_tests_properties(reference_scripts PROPERTIES TIMEOUT 120)

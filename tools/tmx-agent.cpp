@@ -1,9 +1,9 @@
 // tmx-agent: a device host on another machine. Connects to the server's
-// cluster port, registers its (simulated) devices with the cluster secret
-// and runs the tasks the server's device actors hand it.
+// cluster port, registers its devices (simulated, or the phones of the adb
+// server) with the cluster secret and runs the tasks the server's device
+// actors hand it.
 #include "actors/connector.hpp"
-#include "actors/sim_host.hpp"
-#include "tools/options.hpp"
+#include "tools/host_options.hpp"
 
 #include <caf/all.hpp>
 #include <caf/io/all.hpp>
@@ -35,12 +35,13 @@ struct agent_config : caf::actor_system_config {
       .add<std::string>("prefix", "serial prefix (default: node name + -)")
       .add<caf::timespan>("task-duration", "simulated run time (default 2s)")
       .add<double>("failure-rate", "share of simulated runs that fail, 0-1");
+    declare_host_options(custom_options_);
   }
 };
 
 struct agent_options {
   connector_options link;
-  sim_options sim;
+  host_options host;
 };
 
 std::string host_name() {
@@ -54,23 +55,25 @@ bool read_options(const caf::settings& content, agent_options& out,
                   std::string& error) {
   option_reader r(content);
   int64_t port = out.link.port;
-  int64_t devices = out.sim.devices;
+  auto& sim = out.host.sim;
+  int64_t devices = sim.devices;
   r.text("cluster.address", out.link.address);
   r.integer("cluster.port", 1, 65535, port);
   r.text("cluster.secret", out.link.secret);
   r.text("node.name", out.link.node);
   r.integer("sim.devices", 0, 9999, devices);
-  r.text("sim.prefix", out.sim.prefix);
-  r.duration("sim.task-duration", out.sim.task_duration);
-  r.number("sim.failure-rate", 0, 1, out.sim.failure_rate);
+  r.text("sim.prefix", sim.prefix);
+  r.duration("sim.task-duration", sim.task_duration);
+  r.number("sim.failure-rate", 0, 1, sim.failure_rate);
+  read_host_options(r, out.host);
   error = r.error();
   out.link.port = static_cast<uint16_t>(port);
-  out.sim.devices = static_cast<int>(devices);
+  sim.devices = static_cast<int>(devices);
   if (out.link.node.empty())
     out.link.node = host_name();
-  if (out.sim.prefix.empty())
-    out.sim.prefix = out.link.node + "-";
-  out.sim.node = out.link.node;
+  if (sim.prefix.empty())
+    sim.prefix = out.link.node + "-";
+  out.host.set_node(out.link.node);
   return error.empty();
 }
 
@@ -81,8 +84,8 @@ int main(int argc, char** argv) {
 
   agent_config cfg;
   agent_options opts;
-  opts.sim.devices = 4;
-  opts.sim.prefix.clear();
+  opts.host.sim.devices = 4;
+  opts.host.sim.prefix.clear();
   auto read = [&](const caf::settings& content, std::string& err) {
     agent_options fresh = opts;
     if (!read_options(content, fresh, err))
@@ -95,17 +98,24 @@ int main(int argc, char** argv) {
 
   opts.link.tls = enable_tls_if_configured(cfg);
   caf::actor_system sys{cfg};
-  auto host = sys.spawn(sim_host, opts.sim);
+  auto host = spawn_host(sys, opts.host);
   auto link = sys.spawn(connector, opts.link, host);
   std::atomic<bool> refused{false};
   link->attach_functor([&refused](const caf::error& reason) {
     if (reason)
       refused = true;
   });
-  spdlog::info("tmx-agent '{}': {} simulated devices ({}0001..), server "
-               "{}:{}",
-               opts.link.node, opts.sim.devices, opts.sim.prefix,
-               opts.link.address, opts.link.port);
+  if (opts.host.driver == "adb")
+    spdlog::info("tmx-agent '{}': phones of the adb server {}:{}, scripts "
+                 "in {}, server {}:{}",
+                 opts.link.node, opts.host.adb.run.adb_address,
+                 opts.host.adb.run.adb_port, opts.host.adb.run.scripts_dir,
+                 opts.link.address, opts.link.port);
+  else
+    spdlog::info("tmx-agent '{}': {} simulated devices ({}0001..), server "
+                 "{}:{}",
+                 opts.link.node, opts.host.sim.devices, opts.host.sim.prefix,
+                 opts.link.address, opts.link.port);
   wait_for_stop(signals, refused);
   caf::anon_send_exit(link, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(host, caf::exit_reason::user_shutdown);

@@ -4,7 +4,7 @@
 #include "actors/root.hpp"
 #include "actors/timeouts.hpp"
 #include "http/server.hpp"
-#include "tools/options.hpp"
+#include "tools/host_options.hpp"
 
 #include <caf/all.hpp>
 #include <caf/io/all.hpp>
@@ -57,6 +57,7 @@ struct server_config : caf::actor_system_config {
       .add<int64_t>("devices", "simulated devices (default 8, 0 = none)")
       .add<caf::timespan>("task-duration", "simulated run time (default 2s)")
       .add<double>("failure-rate", "share of simulated runs that fail, 0-1");
+    declare_host_options(custom_options_);
   }
 };
 
@@ -76,7 +77,7 @@ bool read_options(const caf::settings& content, server_options& out,
   option_reader r(content);
   int64_t port = out.http.port;
   int64_t threads = static_cast<int64_t>(out.http.threads);
-  auto& sim = out.node.sim;
+  auto& sim = out.node.host.sim;
   auto& retry = out.node.retry;
   int64_t devices = sim.devices;
   int64_t max_auto = retry.max_auto;
@@ -103,6 +104,8 @@ bool read_options(const caf::settings& content, server_options& out,
   r.integer("sim.devices", 0, 9999, devices);
   r.duration("sim.task-duration", sim.task_duration);
   r.number("sim.failure-rate", 0, 1, sim.failure_rate);
+  read_host_options(r, out.node.host);
+  out.node.host.set_node("local");
   error = r.error();
   if (error.empty() && !out.timezone.empty() && !known_zone(out.timezone))
     error = "option tmx.timezone names no known time zone (e.g. "
