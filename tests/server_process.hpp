@@ -230,6 +230,11 @@ public:
     return port_;
   }
 
+  /// 0 while not running.
+  pid_t pid() const {
+    return pid_;
+  }
+
   const std::filesystem::path& dir() const {
     return dir_;
   }

@@ -17,3 +17,6 @@ tmx_test(host_process 120 tmx_host)
 add_test(NAME reference_scripts
          COMMAND python3 ${CMAKE_SOURCE_DIR}/tests/reference_scripts.py)
 set_tests_properties(reference_scripts PROPERTIES TIMEOUT 120)
+tmx_test(adb 300 tmx_model PkgConfig::CPP_HTTPLIB)
+add_dependencies(test_adb tmx-server tmx-agent)
+target_compile_definitions(test_adb PRIVATE TMX_SOURCE_DIR="${CMAKE_SOURCE_DIR}")
