@@ -243,12 +243,12 @@ device_actor::behavior_type device(device_ptr self, std::string serial,
     [=](attach_atom, device_host_actor host, std::string node,
         device_desc desc) {
       auto& st = self->state;
-      if (st.host != host) {
-        if (st.host)
-          self->demonitor(st.host.address());
-        self->monitor(host);
-        st.host = std::move(host);
-      }
+      // Always the new handle: an agent that reconnects has the same
+      // address, but the old proxy is dead and would swallow every message.
+      if (st.host)
+        self->demonitor(st.host.address());
+      self->monitor(host);
+      st.host = std::move(host);
       st.node = std::move(node);
       if (!desc.online()) {
         auto reason = desc.state_reason;
@@ -301,7 +301,7 @@ device_actor::behavior_type device(device_ptr self, std::string serial,
       info.model = st.desc.model;
       info.android = st.desc.android;
       info.battery = st.desc.battery;
-      info.last_seen = st.online ? now_millis() : st.last_seen;
+      info.last_seen = st.last_seen;
       return info;
     },
   };

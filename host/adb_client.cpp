@@ -241,8 +241,14 @@ struct device_tracker::impl {
     while (!stopping()) {
       std::string error;
       if (follow(error)) {
+        // It answered: maybe only this connection dropped. Try once more
+        // (after a breath) before calling the server lost.
         reported = false;
         backoff = backoff_min;
+        pollfd p{wake[0], POLLIN, 0};
+        if (::poll(&p, 1, static_cast<int>(backoff.count())) > 0)
+          return;
+        continue;
       }
       if (stopping())
         return;

@@ -1,29 +1,26 @@
-// Runs a script as a child process: a small "shepherd" process leads the
-// script's process group, reports how the script ended and takes the whole
-// group down with it, so no script process outlives its run or its host.
+// Runs a script as a child process: a small "shepherd" process (see
+// shepherd.hpp) leads the script's process group, reports how the script
+// ended and takes the whole group down with it, so no script process
+// outlives its run or its host. Here: the watcher thread that forks it,
+// feeds stdin, collects output lines, delivers terminate orders and reaps.
 #include "host/script_process.hpp"
+
+#include "host/output_lines.hpp"
+#include "host/shepherd.hpp"
 
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <sys/prctl.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <array>
 #include <cerrno>
-#include <cstring>
-#include <deque>
 #include <mutex>
 #include <optional>
-#include <set>
 #include <system_error>
 #include <thread>
-
-extern char** environ;
 
 namespace tmx::host {
 
@@ -31,27 +28,17 @@ namespace {
 
 using clock_type = std::chrono::steady_clock;
 using std::chrono::milliseconds;
+using detail::exec_plan;
+using detail::now_ms;
+using detail::output_batch;
+using detail::status_record;
 
 // A process that escaped the group (setsid) may keep the output pipes open;
 // it gets this long after the shepherd is gone.
 constexpr milliseconds drain_limit{200};
 
-// Records on the status pipe; one write each, so they never interleave.
-struct status_record {
-  int32_t kind;
-  int32_t value;
-};
-constexpr int32_t spawn_failed = 1; // value: errno of execve or fork
-constexpr int32_t script_ended = 2; // value: raw wait status of the script
-
 std::string errno_text(int e) {
   return std::error_code(e, std::generic_category()).message();
-}
-
-int64_t now_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch())
-    .count();
 }
 
 // A descriptor closed once; -1 when closed (poll skips it).
@@ -88,201 +75,27 @@ void set_nonblocking(int fd) {
   ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
 }
 
-// Everything the children need, built before fork: after fork only
-// async-signal-safe calls are allowed (other threads may hold malloc locks).
-struct exec_plan {
-  std::vector<std::string> env;
-  std::vector<char*> argv;
-  std::vector<char*> envp;
-  pid_t host = 0;
-  std::array<int, 4> child_fds{}; // stdin, stdout, stderr, status
-};
-
-std::string key_of(const std::string& entry) {
-  return entry.substr(0, entry.find('='));
-}
-
-void plan_exec(exec_plan& plan, process_spec& spec,
-               std::array<int, 4> child_fds) {
-  std::set<std::string> overridden;
-  for (const auto& e : spec.env)
-    overridden.insert(key_of(e));
-  // The host sets its environment up at start-up, before any run.
-  for (char** e = environ; e && *e; ++e)
-    if (!overridden.count(key_of(*e)))
-      plan.env.emplace_back(*e);
-  plan.env.insert(plan.env.end(), spec.env.begin(), spec.env.end());
-  for (auto& e : plan.env)
-    plan.envp.push_back(e.data());
-  plan.envp.push_back(nullptr);
-  plan.argv.push_back(spec.executable.data());
-  for (auto& a : spec.args)
-    plan.argv.push_back(a.data());
-  plan.argv.push_back(nullptr);
-  plan.host = ::getpid();
-  plan.child_fds = child_fds;
-}
-
-// --- the children: async-signal-safe calls only from here to the watcher ---
-
-void report(int fd, int32_t kind, int32_t value) {
-  status_record r{kind, value};
-  while (::write(fd, &r, sizeof r) < 0 && errno == EINTR)
-    continue;
-}
-
-// The shepherd's PDEATHSIG: the host is gone, so is every process of the run.
-void on_host_gone(int) { ::kill(0, SIGKILL); }
-
-void set_disposition(int sig, void (*handler)(int)) {
-  struct sigaction sa {};
-  sa.sa_handler = handler;
-  sigemptyset(&sa.sa_mask);
-  ::sigaction(sig, &sa, nullptr);
-}
-
-[[noreturn]] void run_script(const exec_plan& plan, pid_t shepherd) {
-  set_disposition(SIGTERM, SIG_DFL);
-  set_disposition(SIGHUP, SIG_DFL);
-  // Survives the script's exec; if the shepherd died before this point the
-  // script must not run at all.
-  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-  if (::getppid() != shepherd)
-    ::_exit(127);
-  ::execve(plan.argv[0], plan.argv.data(), plan.envp.data());
-  report(3, spawn_failed, errno);
-  ::_exit(127);
-}
-
-[[noreturn]] void shepherd(const exec_plan& plan) {
-  ::setpgid(0, 0);
-  // The script's descriptors go to 0..3 (moved out of the way first, as a
-  // host with closed stdio may have them there); all other descriptors of
-  // the host are closed, or a sibling script's stdin would never see EOF.
-  int moved[4];
-  for (int i = 0; i < 4; ++i)
-    moved[i] = ::fcntl(plan.child_fds[i], F_DUPFD, 10);
-  for (int i = 0; i < 4; ++i)
-    ::dup2(moved[i], i);
-  ::fcntl(3, F_SETFD, FD_CLOEXEC); // the status pipe never reaches the script
-  if (::close_range(4, ~0U, 0) != 0) {
-    struct rlimit lim {};
-    ::getrlimit(RLIMIT_NOFILE, &lim);
-    for (rlim_t fd = 4; fd < std::min<rlim_t>(lim.rlim_cur, 65536); ++fd)
-      ::close(static_cast<int>(fd));
-  }
-  // The host's handlers are meaningless here; SIGTERM to the group is for
-  // the script, and SIGHUP is how we learn that the host died.
-  for (int sig = 1; sig < NSIG; ++sig)
-    set_disposition(sig, SIG_DFL);
-  set_disposition(SIGTERM, SIG_IGN);
-  set_disposition(SIGHUP, on_host_gone);
-  sigset_t none;
-  sigemptyset(&none);
-  ::sigprocmask(SIG_SETMASK, &none, nullptr);
-  // Fires when the forking thread ends; the watcher lives until we are
-  // reaped, so in practice: when the host process dies.
-  ::prctl(PR_SET_PDEATHSIG, SIGHUP);
-  if (::getppid() != plan.host)
-    ::kill(0, SIGKILL);
-  pid_t self = ::getpid();
-  // _Fork: no atfork handlers in a child of a multi-threaded process.
-  pid_t script = ::_Fork();
-  if (script == 0)
-    run_script(plan, self);
-  if (script < 0) {
-    report(3, spawn_failed, errno);
-    ::_exit(127);
-  }
-  for (int fd = 0; fd < 3; ++fd)
-    ::close(fd); // the pipes close when the script's processes are gone
-  int status = 0;
-  while (::waitpid(script, &status, 0) < 0 && errno == EINTR)
-    continue;
-  report(3, script_ended, status);
-  ::kill(0, SIGKILL); // the script's leftover children, and ourselves
-  ::_exit(0);
-}
-
-// --- the watcher side -------------------------------------------------------
-
-// Output waiting for the next flush; never more than `cap` lines, so memory
-// stays bounded whatever the script prints.
-struct batch {
-  size_t cap = 1;
-  std::deque<output_line> lines;
-  size_t dropped = 0;
-
-  void add(output_line line) {
-    if (lines.size() >= cap) {
-      lines.pop_front();
-      ++dropped;
-    }
-    lines.push_back(std::move(line));
-  }
-
-  // The newest lines after a marker that counts the others; at most `cap`.
-  std::vector<output_line> take() {
-    if (dropped > 0 && lines.size() >= cap) {
-      lines.pop_front();
-      ++dropped;
-    }
-    std::vector<output_line> out;
-    if (dropped > 0)
-      out.push_back({lines.empty() ? now_ms() : lines.front().at, false,
-                     "[" + std::to_string(dropped) + " lines not kept]"});
-    std::move(lines.begin(), lines.end(), std::back_inserter(out));
-    lines.clear();
-    dropped = 0;
-    return out;
-  }
-};
-
-// One output stream cut into lines; a line longer than `max` keeps its
-// first `max` bytes and the rest is skipped up to the next '\n'.
-struct line_reader {
-  bool is_stderr = false;
+// One output stream of the script: its pipe and the lines read from it.
+struct output_pipe {
   unique_fd pipe;
-  std::string part;
-  bool cut = false;
+  detail::line_splitter splitter;
 
-  void end_line(int64_t at, batch& b) {
-    if (!cut && !part.empty() && part.back() == '\r')
-      part.pop_back();
-    b.add({at, is_stderr, std::move(part)});
-    part.clear();
-    cut = false;
-  }
+  explicit output_pipe(bool is_stderr) : splitter(is_stderr) {}
 
-  // At end of file (or a read error) a final partial line still counts.
-  void close(int64_t at, batch& b) {
-    if (!part.empty() || cut)
-      end_line(at, b);
+  void close(int64_t at, output_batch& b) {
+    splitter.finish(at, b);
     pipe.reset();
   }
 
-  void read_some(size_t max, batch& b) {
+  void read_some(size_t max, output_batch& b) {
     char buf[65536];
     ssize_t n = ::read(pipe.fd, buf, sizeof buf);
     if (n < 0 && (errno == EAGAIN || errno == EINTR))
       return;
     int64_t at = now_ms();
-    const char* p = buf;
-    for (size_t left = n > 0 ? static_cast<size_t>(n) : 0; left > 0;) {
-      auto nl = static_cast<const char*>(std::memchr(p, '\n', left));
-      size_t len = nl ? static_cast<size_t>(nl - p) : left;
-      if (!cut) {
-        size_t room = max - std::min(max, part.size());
-        cut = len > room;
-        part.append(p, std::min(len, room));
-      }
-      if (!nl)
-        break;
-      end_line(at, b);
-      p = nl + 1;
-      left -= len + 1;
-    }
-    if (n <= 0)
+    if (n > 0)
+      splitter.feed({buf, static_cast<size_t>(n)}, at, max, b);
+    else
       close(at, b);
   }
 };
@@ -347,7 +160,7 @@ struct script_process::impl {
       ended(std::move(result));
   }
 
-  void flush(batch& b) {
+  void flush(output_batch& b) {
     if (!b.lines.empty() && lines)
       lines(b.take());
   }
@@ -361,16 +174,15 @@ process_exit script_process::impl::watch() {
   if (auto why = unusable(spec.executable))
     return not_started(*why);
   unique_fd in_r, in, out_w, err_w, status, status_w;
-  line_reader out, err;
-  err.is_stderr = true;
+  output_pipe out(false), err(true);
   if (!open_pipe(in_r, in) || !open_pipe(out.pipe, out_w) ||
       !open_pipe(err.pipe, err_w) || !open_pipe(status, status_w))
     return not_started("cannot create a pipe: " + errno_text(errno));
   exec_plan plan;
-  plan_exec(plan, spec, {in_r.fd, out_w.fd, err_w.fd, status_w.fd});
+  detail::plan_exec(plan, spec, {in_r.fd, out_w.fd, err_w.fd, status_w.fd});
   pid_t pid = ::fork(); // the shepherd, whose pid is the group's id
   if (pid == 0)
-    shepherd(plan);
+    detail::shepherd(plan);
   int fork_errno = errno;
   in_r.reset(), out_w.reset(), err_w.reset(), status_w.reset();
   if (pid < 0)
@@ -381,7 +193,7 @@ process_exit script_process::impl::watch() {
   if (spec.stdin_data.empty())
     in.reset();
 
-  batch pending;
+  output_batch pending;
   pending.cap = std::max<size_t>(limits.max_batch_lines, 1);
   size_t max_line = std::max<size_t>(limits.max_line_bytes, 1);
   size_t written = 0;
@@ -466,17 +278,17 @@ process_exit script_process::impl::watch() {
       }
     }
   }
-  for (line_reader* r : {&out, &err})
+  for (output_pipe* r : {&out, &err})
     if (r->pipe) // held open by a process that escaped the group
       r->close(now_ms(), pending);
   flush(pending);
 
   size_t n = record_bytes / sizeof(status_record);
   for (size_t i = 0; i < n; ++i)
-    if (records[i].kind == spawn_failed)
+    if (records[i].kind == detail::spawn_failed)
       return not_started("cannot execute: " + errno_text(records[i].value));
   for (size_t i = 0; i < n; ++i)
-    if (records[i].kind == script_ended)
+    if (records[i].kind == detail::script_ended)
       return exit_from(records[i].value);
   return exit_from(shepherd_status); // the shepherd itself was killed
 }

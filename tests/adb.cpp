@@ -331,16 +331,16 @@ BOOST_AUTO_TEST_CASE(stop_of_a_script_that_obeys_sigterm_is_quick) {
 
 BOOST_AUTO_TEST_CASE(unplugging_fails_the_running_task_and_ends_its_script) {
   farm f;
-  auto pids = f.scripts / "pids";
-  f.script("post", "echo $$ > " + pids.string() + "\necho script running\n"
-                   "while :; do sleep 0.05; done\n");
+  // Each device's script writes its own pid file.
+  f.script("post", "echo $$ > " + f.scripts.string() + "/$ANDROID_SERIAL\n"
+                   "echo script running\nwhile :; do sleep 0.05; done\n");
   f.plug("R58M06");
   f.plug("R58M07");
   BOOST_REQUIRE(soon([&] { return f.state("R58M07") == "online"; }));
   auto id = f.create("R58M06", "post");
   auto other = f.create("R58M07", "post");
   BOOST_REQUIRE(soon([&] { return f.logged(id, "script running"); }));
-  auto pid = pids_in(pids).at(0);
+  auto pid = pids_in(f.scripts / "R58M06").at(0);
   auto start = steady::now();
   f.adb.command("remove R58M06");
   BOOST_REQUIRE(soon([&] { return f.status(id) == 3; }));
