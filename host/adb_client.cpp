@@ -198,10 +198,19 @@ bool adb_device_service(const adb_endpoint& at, const std::string& serial,
                         std::string& error, milliseconds timeout,
                         size_t max_bytes) {
   socket_fd s;
-  return connect_to(at, timeout, s, error)
-         && request(s.get(), "host:transport:" + serial, timeout, error)
-         && request(s.get(), service, timeout, error)
-         && read_bytes(s.get(), max_bytes, true, timeout, -1, output, error);
+  if (!(connect_to(at, timeout, s, error)
+        && request(s.get(), "host:transport:" + serial, timeout, error)
+        && request(s.get(), service, timeout, error)
+        && read_bytes(s.get(), max_bytes + 1, true, timeout, -1, output,
+                      error)))
+    return false;
+  // A cut answer (half a PNG) is worse than none.
+  if (output.size() > max_bytes) {
+    output.clear();
+    error = "answer larger than " + std::to_string(max_bytes) + " bytes";
+    return false;
+  }
+  return true;
 }
 
 struct device_tracker::impl {

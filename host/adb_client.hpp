@@ -22,8 +22,9 @@ struct adb_endpoint {
 
 /// Runs `service` ("shell:getprop ro.product.model", "exec:screencap -p")
 /// on a device through host:transport:<serial> and reads its whole answer,
-/// at most `max_bytes`. False and `error` (adb's own words where it gave
-/// some) on failure; each step waits at most `timeout`.
+/// at most `max_bytes` (a longer one is an error). False and `error`
+/// (adb's own words where it gave some) on failure; each step waits at most
+/// `timeout`.
 bool adb_device_service(const adb_endpoint& at, const std::string& serial,
                         const std::string& service, std::string& output,
                         std::string& error,

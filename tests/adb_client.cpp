@@ -265,9 +265,15 @@ BOOST_AUTO_TEST_CASE(services_on_a_device) {
   BOOST_TEST_REQUIRE(png.ok, png.error);
   BOOST_TEST(png.output.size() > png_signature.size());
   BOOST_TEST(png.output.compare(0, png_signature.size(), png_signature) == 0);
+  // An answer over the cap is an error, not a cut picture.
   auto capped = run(fake, "emu1", "exec:screencap -p", 100);
-  BOOST_TEST_REQUIRE(capped.ok, capped.error);
-  BOOST_TEST(capped.output == png.output.substr(0, 100));
+  BOOST_TEST(!capped.ok);
+  BOOST_TEST(capped.output.empty());
+  BOOST_TEST(capped.error.find("larger than 100 bytes") != std::string::npos,
+             capped.error);
+  auto exact = run(fake, "emu1", "exec:screencap -p", png.output.size());
+  BOOST_TEST_REQUIRE(exact.ok, exact.error);
+  BOOST_TEST(exact.output == png.output);
 }
 
 BOOST_AUTO_TEST_CASE(services_that_fail) {
