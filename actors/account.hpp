@@ -1,5 +1,5 @@
-// Account actors (one per username) and the device-limit limiter: the two
-// gates a task passes before its device may start it.
+// The account gate: one actor per username, so that an account runs one
+// task at a time, on whichever device.
 #pragma once
 
 #include "actors/actors.hpp"
@@ -19,15 +19,5 @@ struct account_state {
 
 account_actor::behavior_type
 account_gate(account_actor::stateful_pointer<account_state> self);
-
-struct limiter_state {
-  static inline const char* name = "limiter";
-  size_t limit = 0;
-  size_t in_use = 0;
-  std::deque<device_actor> waiting; // first come, first served
-};
-
-limiter_actor::behavior_type
-limiter(limiter_actor::stateful_pointer<limiter_state> self, size_t limit);
 
 } // namespace tmx

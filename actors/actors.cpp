@@ -30,8 +30,10 @@ void add_message_types(caf::actor_system_config& cfg) {
     .add_message_type<account_actor>("tmx::account_actor")
     .add_message_type<limiter_actor>("tmx::limiter_actor")
     .add_message_type<scheduler_actor>("tmx::scheduler_actor")
+    .add_message_type<due_sink_actor>("tmx::due_sink_actor")
     .add_message_type<task_manager_actor>("tmx::task_manager_actor")
-    .add_message_type<store_actor>("tmx::store_actor");
+    .add_message_type<store_actor>("tmx::store_actor")
+    .add_message_type<store_reader_actor>("tmx::store_reader_actor");
 }
 
 caf::error make_error(ec code, std::string message) {

@@ -2,10 +2,14 @@
 // the messages' data types and their registration with CAF. Read this first.
 #pragma once
 
+#include "model/account.hpp"
 #include "model/create_request.hpp"
 #include "model/error.hpp"
+#include "model/idempotency.hpp"
 #include "model/task.hpp"
-#include "storage/store.hpp"
+#include "model/task_log.hpp"
+#include "model/task_query.hpp"
+#include "model/transitions.hpp"
 
 #include <caf/actor_system_config.hpp>
 #include <caf/atom.hpp>
@@ -98,15 +102,6 @@ struct run_order {
   millis timeout = 0; // the run is ended and fails after this; 0 = never
 };
 
-/// Result of one run, reported by a runner to its device actor.
-struct run_result {
-  task_id id = 0;
-  bool ok = false;
-  std::string remark;
-  std::vector<log_line> lines; // printed and not yet sent as live lines
-  int exit_code = no_exit_code; // of a script process that ended on its own
-};
-
 /// A device host (node) as GET /api/v1/node shows it.
 struct node_info {
   std::string name;
@@ -172,6 +167,18 @@ using store_actor = caf::typed_actor<
   // Answers once every earlier message is processed, then terminates.
   caf::replies_to<shutdown_atom>::with<ok_atom>>;
 
+/// The reads of store_actor that the HTTP layer sends: a subset handle, so
+/// that the API cannot write behind the task manager's back.
+using store_reader_actor = caf::typed_actor<
+  // The log of a task's last run (not_found if the task is missing).
+  caf::replies_to<log_atom, task_id>::with<std::vector<log_line>>,
+  // One task by id (not_found if missing).
+  caf::replies_to<get_atom, task_id>::with<task>,
+  // One page of tasks matching a filter, newest first.
+  caf::replies_to<list_atom, task_filter, uint32_t, uint32_t>::with<task_page>,
+  // Exact counts per status, from counters.
+  caf::replies_to<stats_atom>::with<task_counts>>;
+
 /// Where a device host reports the changes of its devices once registered
 /// (the server's gatekeeper).
 using device_report_actor = caf::typed_actor<
@@ -212,9 +219,16 @@ using limiter_actor = caf::typed_actor<
   // Gives a slot back.
   caf::reacts_to<release_atom>>;
 
+/// Where the scheduler sends what fell due (the task manager).
+using due_sink_actor = caf::typed_actor<
+  // Scheduled tasks fell due: they go to their device queues.
+  caf::reacts_to<due_atom, std::vector<task_id>>>;
+
 /// Wakes pending tasks at their due time; holds only what is due soon and
 /// reads the rest from the store's due index as it comes near.
 using scheduler_actor = caf::typed_actor<
+  // Due tasks go to this actor from now on; nothing is sent before.
+  caf::reacts_to<attach_atom, due_sink_actor>,
   // A task is due at this time (the scheduler drops what it will read from
   // the store later anyway).
   caf::reacts_to<due_atom, task_id, millis>,

@@ -43,6 +43,7 @@ void release(device_ptr self) {
     self->send(st.running_account, release_atom::value, st.running);
   st.running_account = account_actor{};
   st.running = 0;
+  st.phase = device_phase::idle;
   release_slot(self);
   try_start(self);
 }
@@ -54,6 +55,7 @@ void settle_cancelled(device_ptr self, task_id id) {
   if (st.running_account)
     self->send(st.running_account, release_atom::value, id);
   st.running_account = account_actor{};
+  st.phase = device_phase::idle;
   release_slot(self);
   try_start(self);
 }
@@ -65,13 +67,13 @@ void begin(device_ptr self, size_t pos, account_actor account) {
   st.queue.erase(st.queue.begin() + static_cast<ptrdiff_t>(pos));
   st.running = id;
   st.running_account = std::move(account);
-  st.starting = true;
+  st.phase = device_phase::starting;
   self->request(st.manager, request_timeout, start_atom::value, id, st.serial,
                 st.node)
     .then(
       [=](run_order& order) {
         auto& st = self->state;
-        st.starting = false;
+        st.phase = device_phase::running;
         // Cancelled while the manager wrote the start: already settled.
         if (st.running != id) {
           settle_cancelled(self, id);
@@ -91,7 +93,6 @@ void begin(device_ptr self, size_t pos, account_actor account) {
       [=](caf::error&) {
         // Not startable (stopped or deleted meanwhile): take the next one.
         auto& st = self->state;
-        st.starting = false;
         if (st.running == id)
           release(self);
         else
@@ -103,7 +104,7 @@ void begin(device_ptr self, size_t pos, account_actor account) {
 /// as no account), skipping accounts known busy in this pass.
 void probe(device_ptr self, busy_accounts busy) {
   auto& st = self->state;
-  if (!st.online || st.running != 0 || st.starting)
+  if (!st.online || st.phase != device_phase::idle)
     return;
   size_t pos = 0;
   for (; pos < st.queue.size(); ++pos) {
@@ -121,16 +122,15 @@ void probe(device_ptr self, busy_accounts busy) {
   }
   auto id = st.queue[pos].id;
   auto account = st.queue[pos].account;
-  st.probing = true;
+  st.phase = device_phase::probing;
   self->request(account, request_timeout, acquire_atom::value, id)
     .then(
       [=](bool granted) {
         auto& st = self->state;
-        st.probing = false;
+        st.phase = device_phase::idle;
         auto i = std::find_if(st.queue.begin(), st.queue.end(),
                               [&](auto& q) { return q.id == id; });
-        bool still_wanted = i != st.queue.end() && st.online
-                            && st.running == 0 && !st.starting;
+        bool still_wanted = i != st.queue.end() && st.online;
         if (granted && still_wanted) {
           begin(self, static_cast<size_t>(i - st.queue.begin()), account);
           return;
@@ -142,7 +142,7 @@ void probe(device_ptr self, busy_accounts busy) {
         probe(self, busy);
       },
       [=](caf::error&) {
-        self->state.probing = false;
+        self->state.phase = device_phase::idle;
         busy->insert(account.address());
         probe(self, busy);
       });
@@ -156,7 +156,7 @@ void go_offline(device_ptr self, std::string reason, bool tell_host) {
   st.desc.state_reason = std::move(reason);
   withdraw_accounts(self);
   // A start still being written is settled when its reply arrives.
-  if (st.running == 0 || st.starting) {
+  if (st.running == 0 || st.phase == device_phase::starting) {
     release_slot(self);
     return;
   }
@@ -170,15 +170,16 @@ void go_offline(device_ptr self, std::string reason, bool tell_host) {
 
 void try_start(device_ptr self) {
   auto& st = self->state;
-  if (st.running != 0 || st.starting || st.probing)
+  if (st.phase != device_phase::idle
+      && st.phase != device_phase::awaiting_slot)
     return;
   if (!st.online || st.queue.empty()) {
     release_slot(self);
     return;
   }
   if (st.limiter && !st.has_slot) {
-    if (!st.slot_requested) {
-      st.slot_requested = true;
+    if (st.phase != device_phase::awaiting_slot) {
+      st.phase = device_phase::awaiting_slot;
       self->send(st.limiter, acquire_atom::value);
     }
     return;
@@ -216,7 +217,7 @@ device_actor::behavior_type device(device_ptr self, std::string serial,
     [=](wake_atom) { try_start(self); },
     [=](slot_atom) {
       auto& st = self->state;
-      st.slot_requested = false;
+      st.phase = device_phase::idle;
       st.has_slot = true;
       try_start(self);
     },
@@ -231,7 +232,7 @@ device_actor::behavior_type device(device_ptr self, std::string serial,
       auto& st = self->state;
       if (st.running != id)
         return;
-      if (st.starting) {
+      if (st.phase == device_phase::starting) {
         // The start reply settles it; the account and slot go then.
         st.running = 0;
         return;
@@ -266,7 +267,7 @@ device_actor::behavior_type device(device_ptr self, std::string serial,
     },
     [=](log_atom, task_id id, std::vector<log_line>& lines) {
       auto& st = self->state;
-      if (id == st.running && !st.starting)
+      if (id == st.running && st.phase == device_phase::running)
         self->send(st.manager, log_atom::value, id, std::move(lines));
     },
     [=](screen_atom) -> caf::result<std::string> {
@@ -283,7 +284,7 @@ device_actor::behavior_type device(device_ptr self, std::string serial,
     },
     [=](done_atom, run_result& r) {
       auto& st = self->state;
-      if (r.id != st.running || st.starting)
+      if (r.id != st.running || st.phase != device_phase::running)
         return; // a late result of a cancelled run
       self->send(st.manager, done_atom::value, std::move(r));
       release(self);

@@ -12,6 +12,15 @@
 
 namespace tmx {
 
+/// What the device is doing about its next run.
+enum class device_phase : uint8_t {
+  idle,          // nothing asked of anyone
+  awaiting_slot, // asked the limiter for a slot (device limit)
+  probing,       // asking an account whether a queued task may start
+  starting,      // the manager is writing the start of `running`
+  running,       // `running` is on the host
+};
+
 struct queued_task {
   task_id id = 0;
   account_actor account; // invalid when the task runs as no account
@@ -28,12 +37,11 @@ struct device_state {
   device_desc desc;      // as its host last described it
   millis last_seen = 0;  // last time its host reported it usable
   std::deque<queued_task> queue;
-  task_id running = 0;   // the task handed to the host (or being started)
+  task_id running = 0;   // the task handed to the host (or being started;
+                         // 0 when it was cancelled meanwhile)
   account_actor running_account;
-  bool starting = false; // waiting for the manager to mark `running` started
-  bool probing = false;  // waiting for an account to answer
-  bool has_slot = false;
-  bool slot_requested = false;
+  device_phase phase = device_phase::idle;
+  bool has_slot = false; // holds one of the limiter's slots
 };
 
 device_actor::behavior_type

@@ -4,6 +4,7 @@
 #include "actors/store_actor.hpp"
 #include "actors/timeouts.hpp"
 #include "model/time.hpp"
+#include "storage/store.hpp"
 
 #include <caf/all.hpp>
 #include <spdlog/spdlog.h>
@@ -19,11 +20,8 @@ bool recover(store& db, millis now, task_manager_init& init,
   std::vector<task> interrupted;
   std::vector<task_log> logs;
   auto e = db.for_each_with_status(task_status::running, [&](const task& t) {
-    interrupted.push_back(t);
-    interrupted.back().status = task_status::failed;
-    interrupted.back().finished_at = now;
-    interrupted.back().remark = "interrupted by server restart";
-    logs.push_back(ended_early(interrupted.back()));
+    interrupted.push_back(tmx::interrupted(t, now));
+    logs.push_back(end_log(interrupted.back()));
     return true;
   });
   if (e == store_errc::ok && !interrupted.empty())
@@ -67,11 +65,17 @@ caf::behavior root(caf::stateful_actor<root_state>* self,
   spdlog::info("store open: next task id {}, {} pending tasks, {} devices",
                init.next_id, init.pending.size(), init.devices.size());
   auto& st = self->state;
-  st.handles.db = self->spawn<caf::detached>(store_behavior, std::move(db));
-  st.handles.manager = self->spawn(task_manager, st.handles.db,
-                                   std::move(init));
-  self->monitor(st.handles.db);
+  st.db = self->spawn<caf::detached>(store_behavior, std::move(db));
+  st.handles.db = st.db;
+  auto core = spawn_task_core(*self, st.db, std::move(init));
+  st.handles.manager = core.manager;
+  st.timer = core.timer;
+  st.limiter = core.limiter;
+  self->monitor(st.db);
   self->monitor(st.handles.manager);
+  self->monitor(st.timer);
+  if (st.limiter)
+    self->monitor(st.limiter);
   st.handles.gate = self->spawn(gatekeeper, opts.cluster_secret,
                                 st.handles.manager, now_millis);
   self->monitor(st.handles.gate);
@@ -124,10 +128,13 @@ caf::behavior root(caf::stateful_actor<root_state>* self,
       // host is no news to anyone.
       self->send_exit(st.handles.gate, caf::exit_reason::user_shutdown);
       self->send_exit(st.handles.manager, caf::exit_reason::user_shutdown);
+      self->send_exit(st.timer, caf::exit_reason::user_shutdown);
+      if (st.limiter)
+        self->send_exit(st.limiter, caf::exit_reason::user_shutdown);
       if (st.local_host)
         self->send_exit(st.local_host, caf::exit_reason::user_shutdown);
       // The store takes this after every write already sent to it.
-      self->request(st.handles.db, request_timeout, shutdown_atom::value)
+      self->request(st.db, request_timeout, shutdown_atom::value)
         .then(
           [=](ok_atom) mutable {
             rp.deliver(ok_atom::value);

@@ -12,10 +12,14 @@
 
 namespace tmx {
 
+// Only declared (storage/store.hpp): the HTTP layer includes this header
+// and has no business with the store itself.
+class store;
+
 /// The handles the HTTP layer talks to.
 struct server_handles {
   task_manager_actor manager;
-  store_actor db;
+  store_reader_actor db; // reads only: every write goes through the manager
   gatekeeper_actor gate;
 };
 
@@ -31,6 +35,9 @@ struct node_options {
 struct root_state {
   static inline const char* name = "root";
   server_handles handles;
+  store_actor db; // the full handle; handles.db is its read-only view
+  scheduler_actor timer;
+  limiter_actor limiter; // invalid without a device limit
   device_host_actor local_host;
   bool stopping = false;
 };

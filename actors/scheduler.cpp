@@ -67,15 +67,19 @@ void refill(scheduler_ptr self, millis now) {
 } // namespace
 
 scheduler_actor::behavior_type
-scheduler(scheduler_ptr self, store_actor db, task_manager_actor manager,
-          std::function<millis()> clock, millis loaded_from) {
+scheduler(scheduler_ptr self, store_actor db, std::function<millis()> clock,
+          millis loaded_from) {
   auto& st = self->state;
   st.db = std::move(db);
-  st.manager = std::move(manager);
   st.clock = std::move(clock);
   st.loaded_until = loaded_from;
-  self->send(self, tick_atom::value);
   return {
+    [=](attach_atom, due_sink_actor& manager) {
+      bool first = !self->state.manager;
+      self->state.manager = std::move(manager);
+      if (first)
+        tick(self);
+    },
     [=](due_atom, task_id id, millis due) {
       auto& st = self->state;
       // Beyond the loaded window the store scan will find it in time.
@@ -87,7 +91,7 @@ scheduler(scheduler_ptr self, store_actor db, task_manager_actor manager,
     [=](tick_atom) {
       // A timer armed before the current one still fires: not this one.
       auto& st = self->state;
-      if (st.tick_at != 0 && st.clock() < st.tick_at)
+      if (!st.manager || (st.tick_at != 0 && st.clock() < st.tick_at))
         return;
       tick(self);
     },

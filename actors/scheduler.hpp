@@ -16,7 +16,7 @@ constexpr millis schedule_horizon = 10 * 60 * 1000;
 struct scheduler_state {
   static inline const char* name = "scheduler";
   store_actor db;
-  task_manager_actor manager;
+  due_sink_actor manager; // invalid until attached
   std::function<millis()> clock;
   std::multimap<millis, task_id> soon;
   millis loaded_until = 0; // every due time below this is in `soon`
@@ -25,9 +25,9 @@ struct scheduler_state {
 };
 
 /// `loaded_from`: due times below it are already queued by the manager.
+/// Starts reading the store once it knows where to send what falls due.
 scheduler_actor::behavior_type
 scheduler(scheduler_actor::stateful_pointer<scheduler_state> self,
-          store_actor db, task_manager_actor manager,
-          std::function<millis()> clock, millis loaded_from);
+          store_actor db, std::function<millis()> clock, millis loaded_from);
 
 } // namespace tmx

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "actors/actors.hpp"
+#include "storage/store.hpp"
 
 #include <memory>
 

@@ -1,11 +1,18 @@
-// The task manager: the only writer of task state. Assigns ids, applies
-// transitions, writes each one to the store and only then announces it to
-// devices and clients.
+// The task manager: the only writer of task state. Assigns ids, computes
+// each transition (model/transitions.hpp), writes it to the store and only
+// in the write's reply applies it and tells devices and the scheduler.
 #pragma once
 
-#include "actors/actors.hpp"
+#include "actors/account.hpp"
+#include "actors/limiter.hpp"
+#include "actors/scheduler.hpp"
+#include "model/account_registry.hpp"
 #include "model/run_policy.hpp"
+#include "model/time.hpp"
 
+#include <caf/send.hpp>
+
+#include <deque>
 #include <functional>
 #include <map>
 #include <random>
@@ -29,48 +36,69 @@ struct task_manager_init {
   size_t device_limit = 0;           // 0 = no cap
 };
 
-/// A task being read from the store for an operation, and the operations
-/// that wait for it (in arrival order, each seeing the previous one's
-/// changes).
-using task_op = std::function<void(task*, const caf::error&)>;
-
-struct task_load {
-  std::vector<task_op> waiting;
-  bool erased = false; // deleted while the read was under way
+/// The operations waiting for one task, in arrival order: one at a time,
+/// so that none computes a transition from a state another one is still
+/// writing.
+struct task_lane {
+  std::deque<std::function<void()>> waiting;
+  bool held = false;
 };
 
 struct task_manager_state {
   static inline const char* name = "task_manager";
   store_actor db;
   scheduler_actor timer;
-  limiter_actor limiter;
+  limiter_actor limiter; // invalid when devices are not capped
   std::function<millis()> clock;
   retry_policy retry;
   double timeout_scale = 1.0;
   task_id next_id = 1;
   uint64_t next_queue_seq = 1;
-  /// Due pending tasks (in device queues) and running ones. Finished tasks
-  /// and pending ones that are not due yet live in the store only.
+  /// Due pending tasks (in device queues) and running ones, as stored.
+  /// Finished tasks and pending ones not due yet live in the store only.
   std::unordered_map<task_id, task> active;
-  std::unordered_map<task_id, task_load> loading;
+  std::unordered_map<task_id, task_lane> lanes;
   std::map<std::string, device_actor> devices;
   /// Which live host has each attached serial.
   std::map<std::string, caf::actor_addr> device_hosts;
   std::set<caf::actor_addr> watched_hosts;
-  std::map<std::string, account> accounts;
+  account_registry accounts;
   std::map<std::string, account_actor> gates;
   std::unordered_set<std::string> keys_in_flight;
   std::mt19937_64 rng{std::random_device{}()};
 };
 
+/// `timer` and `limiter` (invalid: no device limit) are the manager's
+/// collaborators, spawned by whoever spawns it (see spawn_task_core).
 task_manager_actor::behavior_type
 task_manager(task_manager_actor::stateful_pointer<task_manager_state> self,
-             store_actor db, task_manager_init init);
+             store_actor db, task_manager_init init, scheduler_actor timer,
+             limiter_actor limiter);
 
-/// The log of a run ended before its script reported (stopped, interrupted
-/// by a restart): what the script printed is gone with the run; the log
-/// says where it ran and how it ended.
-task_log ended_early(const task& t);
+/// The manager and its collaborators, wired.
+struct task_core {
+  task_manager_actor manager;
+  scheduler_actor timer;
+  limiter_actor limiter;
+};
+
+/// Spawns the limiter (with a device limit), the scheduler and the manager
+/// with `spawner` (an actor system or an actor) and wires them.
+template <class Spawner>
+task_core spawn_task_core(Spawner& spawner, store_actor db,
+                          task_manager_init init) {
+  if (!init.clock)
+    init.clock = now_millis;
+  task_core core;
+  if (init.device_limit > 0)
+    core.limiter = spawner.spawn(limiter, init.device_limit);
+  core.timer = spawner.spawn(scheduler, db, init.clock, init.loaded_until);
+  core.manager = spawner.spawn(task_manager, db, std::move(init), core.timer,
+                               core.limiter);
+  caf::anon_send(core.timer, attach_atom::value,
+                 caf::actor_cast<due_sink_actor>(core.manager));
+  return core;
+}
 
 /// How long an Idempotency-Key protects a create.
 constexpr millis idempotency_window = 24 * 3600 * 1000;

@@ -2,6 +2,7 @@
 
 #include <rapidjson/document.h>
 
+#include <cmath>
 #include <cstdio>
 
 namespace tmx {
@@ -29,6 +30,18 @@ millis base_timeout(std::string_view script, std::string_view config_json) {
   else if (script == "account_warmup")
     seconds = seconds_field(cfg, "task_duration") + 120;
   return seconds * 1000;
+}
+
+millis run_timeout(std::string_view script, std::string_view config_json,
+                   double scale) {
+  return static_cast<millis>(
+    std::llround(base_timeout(script, config_json) * scale));
+}
+
+millis retry_delay(const retry_policy& policy, std::mt19937_64& rng) {
+  std::uniform_int_distribution<millis> delay(policy.delay_min,
+                                              policy.delay_max);
+  return delay(rng);
 }
 
 std::string offline_remark(std::string_view reason) {

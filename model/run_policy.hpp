@@ -4,6 +4,7 @@
 
 #include "model/task.hpp"
 
+#include <random>
 #include <string>
 #include <string_view>
 
@@ -14,6 +15,10 @@ namespace tmx {
 /// sound_wait_time + 300 s; account_warmup = task_duration + 120 s; any
 /// other script 600 s. A config that cannot be read counts as empty.
 millis base_timeout(std::string_view script, std::string_view config_json);
+
+/// The timeout of one run: base_timeout scaled by `runner.timeout-scale`.
+millis run_timeout(std::string_view script, std::string_view config_json,
+                   double scale);
 
 /// The remark of a run ended by its timeout, e.g. "timeout after 600 s"
 /// ("timeout after 0.25 s" when scaled below a second).
@@ -32,5 +37,8 @@ struct retry_policy {
   millis delay_min = 5000;
   millis delay_max = 60000;
 };
+
+/// A random delay in [delay_min, delay_max] before an automatic retry.
+millis retry_delay(const retry_policy& policy, std::mt19937_64& rng);
 
 } // namespace tmx

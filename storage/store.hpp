@@ -8,65 +8,19 @@
 // and inspect it: info(), check(), for_each_task().
 #pragma once
 
+#include "model/account.hpp"
+#include "model/idempotency.hpp"
 #include "model/task.hpp"
+#include "model/task_log.hpp"
+#include "model/task_query.hpp"
 
-#include <array>
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <optional>
 #include <string>
 #include <vector>
 
 namespace tmx {
-
-/// Empty strings / nullopt mean "any".
-struct task_filter {
-  std::optional<task_status> status;
-  std::string serial;
-  std::string script_name;
-  std::string source;
-};
-
-struct task_page {
-  std::vector<task> tasks; // newest first (id descending)
-  uint64_t total = 0;      // all tasks matching the filter
-};
-
-struct task_counts {
-  uint64_t total = 0;
-  std::array<uint64_t, status_count> by_status{}; // indexed by task_status
-};
-
-struct account {
-  std::string username; // exactly as given: "@a" and "a" differ
-  std::string serial;
-  std::string platform = "tiktok"; // "tiktok" | "instagram"
-  bool enabled = true;
-};
-
-/// Remembers the reply of a successful create for a client's
-/// Idempotency-Key, so that a repeated request creates nothing.
-struct idempotency_record {
-  std::string key;
-  std::string fingerprint; // digest of the request body
-  std::vector<task_id> task_ids;
-  millis created_at = 0;
-};
-
-/// One line of a task's log, as the task printed it.
-struct log_line {
-  millis at = 0;
-  std::string text;
-};
-
-/// Lines of a task's log: update() stores them in place of the old log,
-/// or after it when `append` is set (a run's live lines, its end).
-struct task_log {
-  task_id id = 0;
-  std::vector<log_line> lines; // oldest first
-  bool append = false;
-};
 
 enum class store_errc : uint8_t {
   ok = 0,
@@ -162,8 +116,9 @@ public:
 
   /// Replaces existing tasks (matched by id), moving their index entries and
   /// counters, and replaces (or appends to) the stored log of each task in
-  /// `logs` (keeping its last max_log_lines lines), in one atomic write. not_found (and
-  /// nothing written) if any task of `tasks` or `logs` does not exist.
+  /// `logs` (keeping its last max_log_lines lines), in one atomic write.
+  /// not_found (and nothing written) if any task of `tasks` or `logs` does
+  /// not exist.
   store_errc update(const std::vector<task>& tasks,
                     const std::vector<task_log>& logs = {});
 
@@ -242,6 +197,10 @@ public:
   store_errc erase_account(const std::string& username);
   store_errc get_account(const std::string& username, account& out) const;
   std::vector<account> accounts() const;
+
+  // -- test hooks ------------------------------------------------------------
+  // Defined in tmx_storage_testing (storage/testing/), which only test
+  // suites link: no program can damage a store.
 
   /// Test hook: overwrites the schema version of the (closed) database at
   /// `path`, so that tests can check that open() refuses another version.

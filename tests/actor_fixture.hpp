@@ -193,7 +193,12 @@ public:
     std::string error;
     BOOST_REQUIRE_MESSAGE(recover(*db, now(), init, error), error);
     init.clock = [this] { return now(); };
-    manager = spawn(task_manager, store, std::move(init));
+    auto core = spawn_task_core(sys, store, std::move(init));
+    manager = core.manager;
+    own(core.manager);
+    own(core.timer);
+    if (core.limiter)
+      own(core.limiter);
     run();
   }
 

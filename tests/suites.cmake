@@ -1,17 +1,26 @@
 # One line per test suite: tmx_test(<file name in tests/> <timeout s> <libs>).
 tmx_test(model 60 tmx_model)
-tmx_test(storage 120 tmx_storage)
+tmx_test(storage 120 tmx_storage tmx_storage_testing)
 tmx_test(actors 120 tmx_actors)
 tmx_test(scheduling 120 tmx_actors)
 # Black-box suites against a real tmx-server (PkgConfig::CPP_HTTPLIB comes
 # from CMakeLists.txt).
 tmx_test(http 180 tmx_model PkgConfig::CPP_HTTPLIB)
+# One suite in several files by area; fixtures in tests/http/fixtures.hpp.
+target_sources(test_http PRIVATE
+  ${CMAKE_SOURCE_DIR}/tests/http/accounts.cpp
+  ${CMAKE_SOURCE_DIR}/tests/http/create.cpp
+  ${CMAKE_SOURCE_DIR}/tests/http/runs.cpp
+  ${CMAKE_SOURCE_DIR}/tests/http/scheduling.cpp
+  ${CMAKE_SOURCE_DIR}/tests/http/tasks.cpp)
 add_dependencies(test_http tmx-server)
+# The API's request parsers (model/request_parsing.hpp), without a server.
+tmx_test(http_parsing 60 tmx_model)
 tmx_test(durability 180 tmx_model PkgConfig::CPP_HTTPLIB)
 add_dependencies(test_durability tmx-server)
 tmx_test(cluster 300 tmx_model PkgConfig::CPP_HTTPLIB)
 add_dependencies(test_cluster tmx-server tmx-agent)
-tmx_test(tmxctl 180 tmx_storage PkgConfig::CPP_HTTPLIB)
+tmx_test(tmxctl 180 tmx_storage tmx_storage_testing PkgConfig::CPP_HTTPLIB)
 add_dependencies(test_tmxctl tmx-server tmxctl)
 tmx_test(host_process 120 tmx_host)
 add_test(NAME reference_scripts
@@ -22,3 +31,5 @@ add_dependencies(test_adb tmx-server tmx-agent)
 target_compile_definitions(test_adb PRIVATE TMX_SOURCE_DIR="${CMAKE_SOURCE_DIR}")
 tmx_test(adb_client 120 tmx_host)
 target_compile_definitions(test_adb_client PRIVATE TMX_SOURCE_DIR="${CMAKE_SOURCE_DIR}")
+tmx_test(write_first 120 tmx_actors)
+tmx_test(transitions 60 tmx_model)

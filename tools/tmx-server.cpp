@@ -4,6 +4,7 @@
 #include "actors/root.hpp"
 #include "actors/timeouts.hpp"
 #include "http/server.hpp"
+#include "storage/store.hpp"
 #include "tools/host_options.hpp"
 
 #include <caf/all.hpp>
@@ -177,7 +178,7 @@ int main(int argc, char** argv) {
   caf::scoped_actor self{sys};
   self->request(supervisor, request_timeout, get_atom::value)
     .receive(
-      [&](task_manager_actor& manager, store_actor& db,
+      [&](task_manager_actor& manager, store_reader_actor& db,
           gatekeeper_actor& gate) {
         handles = {std::move(manager), std::move(db), std::move(gate)};
         ready = true;

@@ -1,0 +1,51 @@
+// The API's endpoints: each reads its request (model/request_parsing.hpp,
+// model/create_request.hpp), asks the actor that owns the answer and
+// replies with a body of http/json.hpp. They never touch state, and they
+// see no RESTinio: http/server.cpp routes an exchange to one of them.
+#pragma once
+
+#include "actors/root.hpp"
+#include "http/exchange.hpp"
+#include "http/server.hpp"
+
+#include <caf/fwd.hpp>
+
+namespace tmx {
+
+class endpoints {
+public:
+  endpoints(caf::actor_system& sys, server_handles handles,
+            license_options license);
+
+  // One member per method and path; `p` is the path's parameter.
+
+  void license_check(const exchange_ptr& ex, const path_param& p);
+  void devices(const exchange_ptr& ex, const path_param& p);
+  void screenshot(const exchange_ptr& ex, const path_param& serial);
+  void nodes(const exchange_ptr& ex, const path_param& p);
+  void list_accounts(const exchange_ptr& ex, const path_param& p);
+  void put_account(const exchange_ptr& ex, const path_param& p);
+  void erase_account(const exchange_ptr& ex, const path_param& username);
+  void list(const exchange_ptr& ex, const path_param& p);
+  void create(const exchange_ptr& ex, const path_param& p);
+  void batch_delete(const exchange_ptr& ex, const path_param& p);
+  void stats(const exchange_ptr& ex, const path_param& p);
+  void retry_all(const exchange_ptr& ex, const path_param& p);
+  void detail(const exchange_ptr& ex, const path_param& task_id);
+  void erase_one(const exchange_ptr& ex, const path_param& task_id);
+  void stop(const exchange_ptr& ex, const path_param& task_id);
+  void retry(const exchange_ptr& ex, const path_param& task_id);
+  void show_log(const exchange_ptr& ex, const path_param& task_id);
+
+private:
+  /// Sends `xs` to `dest` and answers `ex` with `on_ok` of the reply, or
+  /// with the error: the one place where a request meets an actor.
+  template <class Handle, class OnOk, class... Ts>
+  void ask(const exchange_ptr& ex, const Handle& dest, OnOk on_ok, Ts... xs);
+
+  caf::actor_system& sys_;
+  server_handles handles_;
+  license_options license_;
+};
+
+} // namespace tmx

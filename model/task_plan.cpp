@@ -1,0 +1,78 @@
+// Fan-out and staggering of a create (see task_plan.hpp).
+#include "model/task_plan.hpp"
+
+namespace tmx {
+
+namespace {
+
+using unit = std::pair<std::string, std::string>; // serial, username
+
+api_error resolve_usernames(const create_request& req,
+                            const account_registry& accounts,
+                            std::vector<unit>& units) {
+  for (auto& name : req.usernames) {
+    auto a = accounts.find(name);
+    if (!a)
+      return invalid("usernames: unknown account '" + name + "'");
+    if (!a->enabled)
+      return invalid("usernames: account '" + name + "' is disabled");
+    units.emplace_back(a->serial, name);
+  }
+  return {};
+}
+
+api_error resolve_serials(const create_request& req, const plan_context& ctx,
+                          std::vector<unit>& units) {
+  for (auto& serial : req.serials) {
+    if (!ctx.known_device(serial))
+      return invalid("serials: unknown device '" + serial + "'");
+    if (!req.multi_account) {
+      units.emplace_back(serial, "");
+      continue;
+    }
+    auto names = ctx.accounts->enabled_on(serial);
+    if (names.empty())
+      return invalid("serials: device '" + serial
+                     + "' has no enabled accounts");
+    for (auto& name : names)
+      units.emplace_back(serial, name);
+  }
+  return {};
+}
+
+} // namespace
+
+task_plan plan_tasks(const create_request& req, const std::string& source,
+                     const plan_context& ctx, std::mt19937_64& rng) {
+  task_plan out;
+  std::vector<unit> units;
+  out.error = req.usernames.empty()
+                ? resolve_serials(req, ctx, units)
+                : resolve_usernames(req, *ctx.accounts, units);
+  if (out.error)
+    return out;
+  auto due = req.start_at != 0 ? req.start_at : ctx.now;
+  std::uniform_int_distribution<int> gap(req.min_interval, req.max_interval);
+  auto id = ctx.first_id;
+  auto seq = ctx.first_queue_seq;
+  for (auto& [serial, username] : units) {
+    for (auto& config : req.configs) {
+      if (!out.tasks.empty() && req.max_interval > 0)
+        due += millis{gap(rng)} * 60 * 1000;
+      task t;
+      t.id = id++;
+      t.serial = serial;
+      t.username = username;
+      t.script_name = req.script_name;
+      t.script_config = config;
+      t.source = source;
+      t.created_at = ctx.now;
+      t.scheduled_at = due > ctx.now || req.start_at != 0 ? due : 0;
+      t.queue_seq = seq++;
+      out.tasks.push_back(std::move(t));
+    }
+  }
+  return out;
+}
+
+} // namespace tmx

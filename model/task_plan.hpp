@@ -1,0 +1,35 @@
+// The tasks of one create request: fan-out over devices, accounts and
+// targets, account resolution and staggering, as one pure function.
+#pragma once
+
+#include "model/account_registry.hpp"
+#include "model/create_request.hpp"
+#include "model/error.hpp"
+
+#include <functional>
+#include <random>
+#include <vector>
+
+namespace tmx {
+
+/// The tasks in the request's order, or the error that refuses them all.
+struct task_plan {
+  std::vector<task> tasks;
+  api_error error;
+};
+
+/// What a plan needs to know of the server: which serials exist, the
+/// accounts, the time and the next free id and queue position.
+struct plan_context {
+  std::function<bool(const std::string&)> known_device;
+  const account_registry* accounts = nullptr;
+  millis now = 0;
+  task_id first_id = 1;
+  uint64_t first_queue_seq = 1;
+};
+
+/// Ids and queue positions are taken in order from the context's firsts.
+task_plan plan_tasks(const create_request& req, const std::string& source,
+                     const plan_context& ctx, std::mt19937_64& rng);
+
+} // namespace tmx

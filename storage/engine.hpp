@@ -1,0 +1,285 @@
+// The inside of the store, shared by its parts in storage/ (and by the test
+// hooks in storage/testing/): the column families, store::impl with the
+// RocksDB handles, and the walks every part reads with. Private to
+// storage/: it includes RocksDB headers.
+#pragma once
+
+#include "storage/keys.hpp"
+#include "storage/store.hpp"
+
+#include <rocksdb/db.h>
+#include <rocksdb/write_batch.h>
+
+#include <array>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+namespace tmx::engine {
+
+// Column families, opened in this order: handles are indexed by it. Names
+// are on disk: append new ones, never reorder, rename or remove.
+enum class cf : size_t {
+  tasks,       // id → task record
+  index,       // field | value | id → empty; due | at | id → empty
+  counters,    // field | value → u64 (field::total → all tasks)
+  meta,        // keys::schema_version, next_id, next_queue_seq → u64
+  accounts,    // username → account record
+  devices,     // serial → empty
+  idempotency, // Idempotency-Key → idempotency record
+  logs,        // id → log record
+};
+
+constexpr std::array<const char*, 8> cf_names{
+  "tasks", "index", "counters", "meta",
+  "accounts", "devices", "idempotency", "logs"};
+
+store_errc errc_of(const rocksdb::Status& s);
+
+// Reads a u64 value written by keys::u64_bytes; false on any other size.
+bool parse_u64(const rocksdb::Slice& value, uint64_t& out);
+
+store_errc decode_task(task_id id, const rocksdb::Slice& bytes, task& out);
+
+// The due index entry of task `t` (null: no task), if it has one.
+std::optional<std::string> due_entry(const task* t);
+
+bool is_indexed(keys::field f);
+
+// One atomic change of tasks, collected before anything is written.
+struct task_change {
+  rocksdb::WriteBatch batch;
+  std::map<std::string, int64_t> counter_deltas;
+  // The state of each touched task as of this change (nullopt = erased), so
+  // that an id given twice sees its first change.
+  std::unordered_map<task_id, std::optional<task>> staged;
+  task_id next_id = 0;
+  uint64_t next_queue_seq = 0;
+};
+
+// What the walks of store::check learn and hand on to the later ones
+// (storage/check.hpp).
+struct check_state;
+
+} // namespace tmx::engine
+
+namespace tmx {
+
+struct store::impl {
+  using cf = engine::cf;
+  using task_change = engine::task_change;
+  using check_state = engine::check_state;
+
+  options opts;
+  rocksdb::DB* db = nullptr; // owned: closed after its handles in ~impl
+  std::vector<rocksdb::ColumnFamilyHandle*> handles; // cf order first
+  std::filesystem::path secondary_dir; // removed at close
+  task_id next_id = 1;
+  uint64_t next_queue_seq = 1;
+  // Every counter of the counters table, loaded at open: writes need the
+  // old value to store the new absolute one.
+  std::unordered_map<std::string, uint64_t> counters;
+  // False only on a read-only instance of a version-1 store.
+  bool has_due_index = true;
+
+  ~impl();
+  void close();
+
+  rocksdb::ColumnFamilyHandle* handle(cf c) const {
+    return handles[static_cast<size_t>(c)];
+  }
+
+  // -- opening (engine.cpp) -------------------------------------------------
+
+  /// Sets the operator's message "<what>: <path>: <detail>"; always false.
+  bool refuse(std::string& error, const std::string& what,
+              const std::string& detail) const;
+  bool open_db(std::string& error);
+  rocksdb::Status open_read_only(
+    const rocksdb::DBOptions& db_opts,
+    const std::vector<rocksdb::ColumnFamilyDescriptor>& families);
+  /// A u64 of the meta table; `out` stays as it is when the key is absent.
+  rocksdb::Status read_meta(std::string_view key, uint64_t& out) const;
+  bool check_schema(std::string& error);
+  bool initialise(std::string& error);
+  bool migrate_from_1(std::string& error);
+  bool write_schema(rocksdb::WriteBatch& batch, std::string& error,
+                    const std::string& what);
+  bool load_state(std::string& error);
+
+  // -- reading --------------------------------------------------------------
+
+  uint64_t counter(const std::string& key) const {
+    auto i = counters.find(key);
+    return i == counters.end() ? 0 : i->second;
+  }
+
+  store_errc read(cf family, std::string_view key, std::string& value) const {
+    return engine::errc_of(db->Get({}, handle(family), key, &value));
+  }
+
+  // An absent task is not an error here: `out` stays empty.
+  store_errc find_task(task_id id, std::optional<task>& out) const;
+
+  // A task that must exist: `if_absent` says what its absence means.
+  store_errc load_task(task_id id, task& out, store_errc if_absent) const;
+
+  /// Calls f(key, value) for every entry of `family`, ascending, until f
+  /// returns false.
+  template <class F>
+  store_errc for_each_entry(cf family, F&& f) const {
+    std::unique_ptr<rocksdb::Iterator> it{
+      db->NewIterator({}, handle(family))};
+    for (it->SeekToFirst(); it->Valid() && f(it->key(), it->value());
+         it->Next()) {
+    }
+    return engine::errc_of(it->status());
+  }
+
+  /// Calls f(key, value) for every key of `family` in [lower, upper),
+  /// descending or ascending, until f returns false.
+  template <class F>
+  store_errc walk(cf family, const std::string& lower,
+                  const std::string& upper, bool descending, F&& f) const {
+    rocksdb::Slice lower_slice{lower};
+    rocksdb::Slice upper_slice{upper};
+    rocksdb::ReadOptions ro;
+    ro.iterate_lower_bound = &lower_slice;
+    ro.iterate_upper_bound = &upper_slice;
+    std::unique_ptr<rocksdb::Iterator> it{db->NewIterator(ro, handle(family))};
+    if (descending)
+      it->SeekToLast();
+    else
+      it->Seek(lower);
+    for (; it->Valid() && f(it->key(), it->value());
+         descending ? it->Prev() : it->Next()) {
+    }
+    return engine::errc_of(it->status());
+  }
+
+  /// Calls f(id, value) for every key of `family` that is `prefix` followed
+  /// by an id, highest id first or lowest first, until f returns false.
+  template <class F>
+  store_errc walk_ids(cf family, const std::string& prefix,
+                      bool newest_first, F&& f) const {
+    // Every key of the range is exactly prefix + 8 bytes, so prefix + 0xff..
+    // is its last possible key and one more byte an exclusive bound.
+    auto end = prefix + std::string(keys::id_size, '\xff') + '\0';
+    bool corrupt = false;
+    auto e = walk(family, prefix, end, newest_first,
+                  [&](const rocksdb::Slice& key, const rocksdb::Slice& value) {
+                    if (key.size() != prefix.size() + keys::id_size)
+                      return !(corrupt = true);
+                    return f(keys::get_u64(key.ToStringView().substr(
+                               prefix.size())),
+                             value);
+                  });
+    return corrupt ? store_errc::corrupt : e;
+  }
+
+  /// Calls `f` for every task of a walk_ids range, ascending id, until it
+  /// returns false: decoded from the value in the task table, looked up by
+  /// id from an index.
+  template <class F>
+  store_errc for_each_task_of(cf family, const std::string& prefix,
+                              F&& f) const {
+    auto e = store_errc::ok;
+    auto walked = walk_ids(
+      family, prefix, false, [&](task_id id, const rocksdb::Slice& value) {
+        task t;
+        e = family == cf::tasks ? engine::decode_task(id, value, t)
+                                : load_task(id, t, store_errc::corrupt);
+        return e == store_errc::ok && f(t);
+      });
+    return e != store_errc::ok ? e : walked;
+  }
+
+  /// Calls `f` for every task with `status`, ascending id, until it returns
+  /// false.
+  template <class F>
+  store_errc for_each_with_status(task_status status, F&& f) const {
+    return for_each_task_of(
+      cf::index,
+      keys::value_prefix(keys::field::status, keys::status_value(status)),
+      std::forward<F>(f));
+  }
+
+  // -- writing (writes.cpp) -------------------------------------------------
+
+  store_errc writable() const {
+    return opts.read_only ? store_errc::read_only : store_errc::ok;
+  }
+
+  store_errc write(rocksdb::WriteBatch& batch);
+
+  task_change begin() const;
+
+  /// The state of task `id` as of change `c`.
+  store_errc current(const task_change& c, task_id id,
+                     std::optional<task>& out) const;
+
+  /// Adds to `c` the move of one task from `before` to `after` (either may
+  /// be null: insert, erase): its record, for each indexed field whose
+  /// value changes the index entries and counters, its due entry, and on
+  /// erase its log.
+  void stage(task_change& c, const task* before, const task* after) const;
+
+  /// Adds to `c` the replacement of a task's log by the last max_log_lines
+  /// lines of `log` (after the stored ones when it appends); not_found when
+  /// the task does not exist as of `c`.
+  store_errc stage_log(task_change& c, const task_log& log) const;
+
+  /// Writes `c` with the new counter values and meta, then takes them over.
+  store_errc commit(task_change& c);
+
+  // -- checking (see store::check; inspect.cpp, check_index.cpp) ------------
+
+  /// The index entries `t` calls for: one per indexed field and, when it
+  /// is pending and scheduled, its due entry.
+  std::vector<std::string> own_entries(const task& t) const;
+
+  /// The task table: every record decodes; the recount of the counters and
+  /// the digests of the index entries the tasks call for.
+  store_errc check_tasks(check_state& st) const;
+
+  /// The index: every entry is well formed, points to a task that has the
+  /// entry's value, and each task's entries are there.
+  store_errc check_index(check_state& st) const;
+
+  /// The tasks again, for the index parts (tags) whose digests differ:
+  /// reports each entry of those parts that a task calls for and that is
+  /// not in the index.
+  store_errc find_missing_entries(check_state& st,
+                                  const std::set<char>& parts) const;
+
+  /// The task an index entry points to, when it is worth checking: not
+  /// when it is undecodable (reported once already) or a read fails.
+  std::optional<task> indexed_task(check_state& st, task_id id,
+                                   const std::string& entry) const;
+
+  void check_index_entry(check_state& st, keys::field f, std::string_view v,
+                         task_id id) const;
+  void check_due_entry(check_state& st, millis at, task_id id) const;
+
+  /// Whether `key` is a well-formed index entry; when `verify`, also
+  /// checks it against its task.
+  bool index_entry(check_state& st, std::string_view key, bool verify) const;
+
+  /// The counters: each equals the recount, none is missing.
+  store_errc check_counters(check_state& st) const;
+
+  /// next_id and next_queue_seq as stored are above every stored one.
+  store_errc check_meta(check_state& st) const;
+
+  /// The logs: each belongs to a task and decodes.
+  store_errc check_logs(check_state& st) const;
+};
+
+} // namespace tmx

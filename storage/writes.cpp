@@ -1,0 +1,228 @@
+// The write path of the store: a task, its index entries, its due entry,
+// the counters and next ids change in one WriteBatch, written with one
+// Write; and the small writes of devices and accounts.
+#include "storage/engine.hpp"
+
+#include "storage/codec.hpp"
+
+#include <algorithm>
+
+namespace tmx {
+
+using engine::cf;
+using engine::due_entry;
+using engine::errc_of;
+
+// -- staging a change -------------------------------------------------------
+
+store_errc store::impl::write(rocksdb::WriteBatch& batch) {
+  rocksdb::WriteOptions wo;
+  wo.sync = opts.sync;
+  return errc_of(db->Write(wo, &batch));
+}
+
+store::impl::task_change store::impl::begin() const {
+  task_change c;
+  c.next_id = next_id;
+  c.next_queue_seq = next_queue_seq;
+  return c;
+}
+
+store_errc store::impl::current(const task_change& c, task_id id,
+                                std::optional<task>& out) const {
+  if (auto i = c.staged.find(id); i != c.staged.end()) {
+    out = i->second;
+    return store_errc::ok;
+  }
+  return find_task(id, out);
+}
+
+void store::impl::stage(task_change& c, const task* before,
+                        const task* after) const {
+  task_id id = after ? after->id : before->id;
+  if (after)
+    c.batch.Put(handle(cf::tasks), keys::task_key(id), codec::encode(*after));
+  else
+    c.batch.Delete(handle(cf::tasks), keys::task_key(id));
+  for (keys::field f : keys::indexed_fields) {
+    std::optional<std::string> from, to;
+    if (before)
+      from = keys::field_value(*before, f);
+    if (after)
+      to = keys::field_value(*after, f);
+    if (from == to)
+      continue;
+    if (from) {
+      c.batch.Delete(handle(cf::index), keys::index(f, *from, id));
+      --c.counter_deltas[keys::value_prefix(f, *from)];
+    }
+    if (to) {
+      c.batch.Put(handle(cf::index), keys::index(f, *to, id),
+                  rocksdb::Slice());
+      ++c.counter_deltas[keys::value_prefix(f, *to)];
+    }
+  }
+  if (auto from = due_entry(before), to = due_entry(after); from != to) {
+    if (from)
+      c.batch.Delete(handle(cf::index), *from);
+    if (to)
+      c.batch.Put(handle(cf::index), *to, rocksdb::Slice());
+  }
+  if (!after)
+    c.batch.Delete(handle(cf::logs), keys::task_key(id));
+  if (!before || !after)
+    c.counter_deltas[keys::total_counter()] += after ? 1 : -1;
+  if (after) {
+    c.next_id = std::max(c.next_id, id + 1);
+    c.next_queue_seq = std::max(c.next_queue_seq, after->queue_seq + 1);
+    c.staged[id] = *after;
+  } else {
+    c.staged[id] = std::nullopt;
+  }
+}
+
+store_errc store::impl::stage_log(task_change& c, const task_log& log) const {
+  std::optional<task> owner;
+  if (auto e = current(c, log.id, owner); e != store_errc::ok)
+    return e;
+  if (!owner)
+    return store_errc::not_found;
+  std::vector<log_line> joined;
+  if (log.append) {
+    std::string stored;
+    auto e = read(cf::logs, keys::task_key(log.id), stored);
+    if (e == store_errc::ok && !codec::decode(stored, joined))
+      return store_errc::corrupt;
+    if (e != store_errc::ok && e != store_errc::not_found)
+      return e;
+    joined.insert(joined.end(), log.lines.begin(), log.lines.end());
+  }
+  const auto& lines = log.append ? joined : log.lines;
+  auto bytes = lines.size() <= max_log_lines
+                 ? codec::encode(lines)
+                 : codec::encode(std::vector<log_line>(
+                     lines.end() - max_log_lines, lines.end()));
+  c.batch.Put(handle(cf::logs), keys::task_key(log.id), bytes);
+  return store_errc::ok;
+}
+
+store_errc store::impl::commit(task_change& c) {
+  std::vector<std::pair<const std::string*, uint64_t>> changed;
+  for (const auto& [key, delta] : c.counter_deltas) {
+    if (delta == 0)
+      continue;
+    auto value = static_cast<int64_t>(counter(key)) + delta;
+    if (value < 0) // the counters disagree with the index
+      return store_errc::corrupt;
+    if (value == 0)
+      c.batch.Delete(handle(cf::counters), key);
+    else
+      c.batch.Put(handle(cf::counters), key, keys::u64_bytes(value));
+    changed.emplace_back(&key, value);
+  }
+  if (c.next_id != next_id)
+    c.batch.Put(handle(cf::meta), keys::next_id, keys::u64_bytes(c.next_id));
+  if (c.next_queue_seq != next_queue_seq)
+    c.batch.Put(handle(cf::meta), keys::next_queue_seq,
+                keys::u64_bytes(c.next_queue_seq));
+  if (auto e = write(c.batch); e != store_errc::ok)
+    return e;
+  for (auto [key, value] : changed)
+    if (value == 0)
+      counters.erase(*key);
+    else
+      counters[*key] = value;
+  next_id = c.next_id;
+  next_queue_seq = c.next_queue_seq;
+  return store_errc::ok;
+}
+
+// -- tasks ------------------------------------------------------------------
+
+store_errc store::insert(const std::vector<task>& tasks,
+                         const idempotency_record* key) {
+  if (auto e = impl_->writable(); e != store_errc::ok)
+    return e;
+  auto c = impl_->begin();
+  for (const task& t : tasks) {
+    // An id below next_id may have existed: reusing it would break the
+    // promise that ids are never reused, and the counters.
+    if (t.id < impl_->next_id || c.staged.count(t.id) != 0)
+      return store_errc::io_error;
+    impl_->stage(c, nullptr, &t);
+  }
+  if (key != nullptr)
+    c.batch.Put(impl_->handle(cf::idempotency), key->key, codec::encode(*key));
+  return impl_->commit(c);
+}
+
+store_errc store::update(const std::vector<task>& tasks,
+                         const std::vector<task_log>& logs) {
+  if (auto e = impl_->writable(); e != store_errc::ok)
+    return e;
+  auto c = impl_->begin();
+  for (const task& t : tasks) {
+    std::optional<task> before;
+    if (auto e = impl_->current(c, t.id, before); e != store_errc::ok)
+      return e;
+    if (!before)
+      return store_errc::not_found;
+    impl_->stage(c, &*before, &t);
+  }
+  for (const task_log& log : logs)
+    if (auto e = impl_->stage_log(c, log); e != store_errc::ok)
+      return e;
+  return impl_->commit(c);
+}
+
+store_errc store::erase(const std::vector<task_id>& ids,
+                        std::vector<task_id>& erased) {
+  erased.clear();
+  if (auto e = impl_->writable(); e != store_errc::ok)
+    return e;
+  auto c = impl_->begin();
+  for (task_id id : ids) {
+    std::optional<task> before; // empty too when erased earlier in this call
+    if (auto e = impl_->current(c, id, before); e != store_errc::ok)
+      return e;
+    if (!before)
+      continue;
+    impl_->stage(c, &*before, nullptr);
+    erased.push_back(id);
+  }
+  auto e = erased.empty() ? store_errc::ok : impl_->commit(c);
+  if (e != store_errc::ok)
+    erased.clear();
+  return e;
+}
+
+// -- devices and accounts ---------------------------------------------------
+
+store_errc store::add_device(const std::string& serial) {
+  if (auto e = impl_->writable(); e != store_errc::ok)
+    return e;
+  rocksdb::WriteBatch batch;
+  batch.Put(impl_->handle(cf::devices), serial, rocksdb::Slice());
+  return impl_->write(batch);
+}
+
+store_errc store::put_account(const account& a) {
+  if (auto e = impl_->writable(); e != store_errc::ok)
+    return e;
+  rocksdb::WriteBatch batch;
+  batch.Put(impl_->handle(cf::accounts), a.username, codec::encode(a));
+  return impl_->write(batch);
+}
+
+store_errc store::erase_account(const std::string& username) {
+  if (auto e = impl_->writable(); e != store_errc::ok)
+    return e;
+  std::string bytes;
+  if (auto e = impl_->read(cf::accounts, username, bytes); e != store_errc::ok)
+    return e;
+  rocksdb::WriteBatch batch;
+  batch.Delete(impl_->handle(cf::accounts), username);
+  return impl_->write(batch);
+}
+
+} // namespace tmx
