@@ -14,9 +14,7 @@ namespace tmx {
 
 namespace {
 
-using connector_ptr = caf::stateful_actor<connector_state>*;
-
-using retry_atom_ = caf::atom_constant<caf::atom("reconnect")>;
+using connector_ptr = connector_actor::stateful_pointer<connector_state>;
 
 void connect(connector_ptr self);
 
@@ -25,7 +23,7 @@ void retry_later(connector_ptr self) {
   auto& st = self->state;
   st.backoff = std::clamp(st.backoff * 2, st.opts.backoff_min,
                           st.opts.backoff_max);
-  self->delayed_send(self, st.backoff, retry_atom_::value);
+  self->delayed_send(self, st.backoff, reconnect_atom::value);
 }
 
 void register_host(connector_ptr self, gatekeeper_actor server,
@@ -103,8 +101,9 @@ void connect(connector_ptr self) {
 
 } // namespace
 
-caf::behavior connector(connector_ptr self, connector_options opts,
-                        device_host_actor host) {
+connector_actor::behavior_type
+connector(connector_ptr self, connector_options opts,
+          device_host_actor host) {
   self->state.opts = std::move(opts);
   self->state.host = std::move(host);
   self->set_down_handler([=](const caf::down_msg& msg) {
@@ -120,7 +119,7 @@ caf::behavior connector(connector_ptr self, connector_options opts,
   });
   connect(self);
   return {
-    [=](retry_atom_) {
+    [=](reconnect_atom) {
       if (!self->state.server)
         connect(self);
     },

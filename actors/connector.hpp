@@ -32,7 +32,8 @@ struct connector_state {
 
 /// Terminates with an error when the server refuses the secret: retrying
 /// cannot help, and a supervisor (systemd) should show the failure.
-caf::behavior connector(caf::stateful_actor<connector_state>* self,
-                        connector_options opts, device_host_actor host);
+connector_actor::behavior_type
+connector(connector_actor::stateful_pointer<connector_state> self,
+          connector_options opts, device_host_actor host);
 
 } // namespace tmx

@@ -50,8 +50,9 @@ bool recover(store& db, millis now, task_manager_init& init,
   return true;
 }
 
-caf::behavior root(caf::stateful_actor<root_state>* self,
-                   std::shared_ptr<store> db, node_options opts) {
+root_actor::behavior_type
+root(root_actor::stateful_pointer<root_state> self, std::shared_ptr<store> db,
+     node_options opts) {
   task_manager_init init;
   init.retry = opts.retry;
   init.timeout_scale = opts.timeout_scale;
@@ -60,7 +61,7 @@ caf::behavior root(caf::stateful_actor<root_state>* self,
   if (!recover(*db, now_millis(), init, error)) {
     spdlog::critical("{}", error);
     self->quit(make_error(ec::internal, error));
-    return {};
+    return root_actor::behavior_type::make_empty_behavior();
   }
   spdlog::info("store open: next task id {}, {} pending tasks, {} devices",
                init.next_id, init.pending.size(), init.devices.size());
@@ -113,12 +114,13 @@ caf::behavior root(caf::stateful_actor<root_state>* self,
     // but never act. Stop in order and let the process exit non-zero.
     spdlog::critical("a server component terminated ({}); shutting down",
                      to_string(msg.reason));
-    self->send(self, shutdown_atom::value);
+    caf::anon_send(caf::actor_cast<root_actor>(self), shutdown_atom::value);
   });
   return {
-    [=](get_atom) {
+    [=](get_atom) -> caf::result<task_manager_actor, store_reader_actor,
+                                 gatekeeper_actor> {
       auto& h = self->state.handles;
-      return caf::make_message(h.manager, h.db, h.gate);
+      return {h.manager, h.db, h.gate};
     },
     [=](shutdown_atom) -> caf::result<ok_atom> {
       auto& st = self->state;

@@ -44,10 +44,10 @@ struct root_state {
 
 /// Reads the start-up state from `db` (and fails the tasks that were
 /// running when the previous process ended), then spawns the components.
-/// Replies to (get_atom) with the manager, store and gatekeeper handles, to (shutdown_atom) once every
-/// component is down. Returns an empty behavior on a storage failure.
-caf::behavior root(caf::stateful_actor<root_state>* self,
-                   std::shared_ptr<store> db, node_options opts);
+/// Quits at once (an empty behavior) on a storage failure.
+root_actor::behavior_type
+root(root_actor::stateful_pointer<root_state> self, std::shared_ptr<store> db,
+     node_options opts);
 
 /// The start-up work of `root`, exposed for tests: running tasks become
 /// failed "interrupted by server restart"; pending tasks due by `now` come

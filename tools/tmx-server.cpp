@@ -125,7 +125,7 @@ bool read_options(const caf::settings& content, server_options& out,
 
 /// Stops the components in order (the store last); false if they did not
 /// confirm it.
-bool shut_down(caf::scoped_actor& self, const caf::actor& supervisor) {
+bool shut_down(caf::scoped_actor& self, const root_actor& supervisor) {
   bool clean = true;
   self->request(supervisor, request_timeout, shutdown_atom::value)
     .receive([](ok_atom) {},
