@@ -1,5 +1,6 @@
 #include "actors/adb_host.hpp"
 
+#include "actors/host_runs.hpp"
 #include "actors/timeouts.hpp"
 #include "host/adb_protocol.hpp"
 #include "model/run_policy.hpp"
@@ -142,17 +143,8 @@ adb_host_actor::behavior_type adb_host(host_ptr self, adb_options opts) {
   self->delayed_send(self, st.opts.battery_interval, tick_atom::value);
   // Runners are linked: when the host goes, its scripts go with it.
   self->set_exit_handler([=](const caf::exit_msg& msg) {
-    auto& runs = self->state.runs;
-    for (auto i = runs.begin(); i != runs.end(); ++i) {
-      if (i->second.runner.address() != msg.source)
-        continue;
-      // One that ended on its own has reported; one that crashed has not.
-      if (msg.reason)
-        self->send(i->second.device, done_atom::value,
-                   run_result{i->first, false, "runner died", {}});
-      runs.erase(i);
+    if (settle_runner_exit(self, self->state.runs, msg))
       return;
-    }
     if (self->state.ending.erase(msg.source) != 0)
       return; // a cancelled runner is done
     if (msg.reason)

@@ -1,5 +1,6 @@
 #include "actors/sim_host.hpp"
 
+#include "actors/host_runs.hpp"
 #include "actors/timeouts.hpp"
 #include "host/screen_image.hpp"
 #include "model/run_policy.hpp"
@@ -97,18 +98,8 @@ sim_host(device_host_actor::stateful_pointer<sim_host_state> self,
   self->state.opts = std::move(opts);
   // Runners are linked: when the host goes, its runs end with it.
   self->set_exit_handler([=](const caf::exit_msg& msg) {
-    auto& runs = self->state.runs;
-    for (auto i = runs.begin(); i != runs.end(); ++i) {
-      if (i->second.runner.address() != msg.source)
-        continue;
-      // A runner that ended on its own has reported; one that crashed has
-      // not, and its task must not stay running forever.
-      if (msg.reason)
-        self->send(i->second.device, done_atom::value,
-                   run_result{i->first, false, "runner died", {}});
-      runs.erase(i);
+    if (settle_runner_exit(self, self->state.runs, msg))
       return;
-    }
     if (msg.reason)
       self->quit(msg.reason); // from the supervisor or a linked peer
   });

@@ -31,17 +31,24 @@ std::string success_body(WriteData&& data) {
 /// `{"code":N,"message":"...","data":null}`.
 std::string error_body(const api_error& err);
 
+/// `"<key>": [...]` with `write_item` for each item, inside an object.
+template <class Items, class WriteItem>
+void put_items(json_writer& w, const char* key, const Items& items,
+               WriteItem& write_item) {
+  w.Key(key);
+  w.StartArray();
+  for (auto& x : items)
+    write_item(w, x);
+  w.EndArray();
+}
+
 /// `{"<key>": [...]}` with `write_item` for each item.
 template <class Items, class WriteItem>
 std::string list_body(const char* key, const Items& items,
                       WriteItem write_item) {
   return success_body([&](json_writer& w) {
     w.StartObject();
-    w.Key(key);
-    w.StartArray();
-    for (auto& x : items)
-      write_item(w, x);
-    w.EndArray();
+    put_items(w, key, items, write_item);
     w.EndObject();
   });
 }
@@ -53,11 +60,7 @@ std::string page_body(const char* key, const Items& items, uint64_t total,
                       const paging& page, WriteItem write_item) {
   return success_body([&](json_writer& w) {
     w.StartObject();
-    w.Key(key);
-    w.StartArray();
-    for (auto& x : items)
-      write_item(w, x);
-    w.EndArray();
+    put_items(w, key, items, write_item);
     w.Key("total");
     w.Uint64(total);
     w.Key("page");

@@ -7,6 +7,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "tests/agent_process.hpp"
+#include "tests/eventually.hpp"
 #include "tests/fake_adb_process.hpp"
 
 #include <sys/stat.h>
@@ -28,13 +29,10 @@ double ms_since(steady::time_point start) {
 /// Polls every 2 ms (finer than wait_until: the figures are timed with it).
 template <class Predicate>
 bool soon(Predicate pred, steady::duration deadline = 10s) {
-  auto end = steady::now() + deadline;
-  while (!pred()) {
-    if (steady::now() >= end)
-      return false;
-    std::this_thread::sleep_for(2ms);
-  }
-  return true;
+  return eventually(pred,
+                    std::chrono::duration_cast<std::chrono::milliseconds>(
+                      deadline),
+                    2ms);
 }
 
 bool alive(pid_t pid) {

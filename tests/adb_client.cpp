@@ -4,6 +4,8 @@
 #define BOOST_TEST_MODULE adb_client
 #include <boost/test/unit_test.hpp>
 
+#include "tests/eventually.hpp"
+
 #include "host/adb_client.hpp"
 #include "host/adb_protocol.hpp"
 #include "tests/fake_adb_process.hpp"
@@ -26,23 +28,12 @@
 #include <vector>
 
 using namespace tmx::host;
+using tmx::test::eventually;
 using namespace std::chrono_literals;
 using std::chrono::milliseconds;
 using std::chrono::steady_clock;
 
 namespace {
-
-// Waits for a condition, never longer than `limit`.
-template <class Predicate>
-bool eventually(Predicate done, milliseconds limit = 5s) {
-  auto until = steady_clock::now() + limit;
-  while (!done()) {
-    if (steady_clock::now() > until)
-      return false;
-    std::this_thread::sleep_for(5ms);
-  }
-  return true;
-}
 
 // The fake adb server, with the endpoint the client code takes.
 struct fake_adb : tmx::test::fake_adb_process {

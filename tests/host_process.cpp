@@ -3,6 +3,8 @@
 #define BOOST_TEST_MODULE host_process
 #include <boost/test/unit_test.hpp>
 
+#include "tests/eventually.hpp"
+
 #include "host/screen_image.hpp"
 #include "host/script_process.hpp"
 
@@ -34,22 +36,11 @@ extern "C" const char* __asan_default_options() {
 #endif
 
 using namespace tmx::host;
+using tmx::test::eventually;
 using namespace std::chrono_literals;
 using std::chrono::steady_clock;
 
 namespace {
-
-// Waits for a condition, never longer than `limit`.
-template <class Predicate>
-bool eventually(Predicate done, std::chrono::milliseconds limit = 5s) {
-  auto until = steady_clock::now() + limit;
-  while (!done()) {
-    if (steady_clock::now() > until)
-      return false;
-    std::this_thread::sleep_for(5ms);
-  }
-  return true;
-}
 
 struct temp_dir {
   std::string path;

@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -80,17 +81,25 @@ std::vector<char*> argv_of(args& a) {
   ::_exit(127);
 }
 
-/// Waits for `pid` at most 60 s (then kills it); sends SIGINT first after
-/// `interrupt_after` when that is set.
-int wait_child(pid_t pid, std::optional<steady::duration> interrupt_after) {
-  if (interrupt_after) {
-    std::this_thread::sleep_for(*interrupt_after);
-    ::kill(pid, SIGINT);
-  }
+/// A condition on what a child has written to stdout so far.
+using output_condition = std::function<bool(const std::string& out)>;
+
+/// Waits for `pid` at most 60 s (then kills it). When `interrupt_when` is
+/// set, it first waits (at most 30 s) until that holds, then sends SIGINT:
+/// a condition rather than a time, since a SIGINT that comes before the
+/// child has installed its handler kills it.
+int wait_child(pid_t pid, const std::function<bool()>& interrupt_when = {}) {
   int raw = 0;
-  bool ended = wait_until([&] { return ::waitpid(pid, &raw, WNOHANG) == pid; },
-                          60s);
-  if (!ended) {
+  bool ended = false;
+  auto reaped = [&] {
+    return ended = ended || ::waitpid(pid, &raw, WNOHANG) == pid;
+  };
+  if (interrupt_when) {
+    wait_until([&] { return reaped() || interrupt_when(); }, 30s);
+    if (!ended)
+      ::kill(pid, SIGINT);
+  }
+  if (!wait_until(reaped, 60s)) {
     ::kill(pid, SIGKILL);
     ::waitpid(pid, &raw, 0);
   }
@@ -98,9 +107,10 @@ int wait_child(pid_t pid, std::optional<steady::duration> interrupt_after) {
 }
 
 /// Runs tmxctl with `arguments`, stdout and stderr to files (no terminal:
-/// no colour, no progress line).
+/// no colour, no progress line); with `interrupt_when`, sends it SIGINT
+/// once its stdout satisfies that.
 result tmxctl(const args& arguments, const options& env = {},
-              std::optional<steady::duration> interrupt_after = {}) {
+              const output_condition& interrupt_when = {}) {
   auto dir = make_temp_dir();
   args a{TMXCTL_BINARY};
   a.insert(a.end(), arguments.begin(), arguments.end());
@@ -118,7 +128,10 @@ result tmxctl(const args& arguments, const options& env = {},
   ::close(out_fd);
   ::close(err_fd);
   result r;
-  r.exit = wait_child(pid, interrupt_after);
+  std::function<bool()> interrupt;
+  if (interrupt_when)
+    interrupt = [&] { return interrupt_when(read_all(dir / "out")); };
+  r.exit = wait_child(pid, interrupt);
   r.out = read_all(dir / "out");
   r.err = read_all(dir / "err");
   std::filesystem::remove_all(dir);
@@ -140,7 +153,7 @@ result tmxctl_on_tty(const args& arguments) {
   for (ssize_t n; (n = ::read(master, buf, sizeof buf)) > 0;)
     r.out.append(buf, static_cast<size_t>(n)); // EIO once the child is gone
   ::close(master);
-  r.exit = wait_child(pid, {});
+  r.exit = wait_child(pid);
   return r;
 }
 
@@ -569,10 +582,19 @@ BOOST_FIXTURE_TEST_CASE(watch_refreshes_then_stops, busy_server) {
     BOOST_TEST(member(member(doc, "running"), "tasks").IsArray());
   }
 
-  // Without a count it runs until Ctrl-C, and ends well then.
+  // Without a count it runs until Ctrl-C, and ends well then: interrupted
+  // once it has drawn three frames (each one begins with its title line).
+  auto drawn = [title = "tmx " + url()](const std::string& out) {
+    size_t n = 0;
+    std::istringstream in(out);
+    for (std::string line; std::getline(in, line);)
+      n += line.rfind(title, 0) == 0 ? 1 : 0;
+    return n;
+  };
   auto endless = tmxctl({"--url", url(), "watch", "--interval", "0.2"}, {},
-                        1500ms);
-  BOOST_TEST(endless.exit == 0);
+                        [&](const std::string& out) { return drawn(out) >= 3; });
+  BOOST_TEST(endless.exit == 0, endless.err);
+  BOOST_TEST(drawn(endless.out) >= 3u, endless.out);
   BOOST_TEST(endless.lines().size() > 10u);
 }
 
