@@ -57,7 +57,8 @@ void register_host(connector_ptr self, gatekeeper_actor server,
       },
       [=](caf::error& err) {
         auto api = to_api_error(err);
-        if (api.code == ec::no_api_access) {
+        // A wrong secret or a taken node name: retrying cannot help.
+        if (api.code == ec::no_api_access || api.code == ec::conflict) {
           spdlog::critical("the server refused this agent: {}", api.message);
           self->quit(err);
           return;

@@ -89,6 +89,19 @@ gatekeeper(gatekeeper_ptr self, std::string secret,
         spdlog::warn("refused node '{}': wrong cluster secret", name);
         return make_error(ec::no_api_access, "refused: wrong cluster secret");
       }
+      // A node name is one machine's host: a second live host under it
+      // would have its devices attributed to the first.
+      auto known = self->state.nodes.find(name);
+      if (known != self->state.nodes.end() && known->second.host
+          && known->second.host != host) {
+        auto& at = known->second.info.address;
+        spdlog::warn("refused node '{}': a live node of that name is "
+                     "registered from {}",
+                     name, at);
+        return make_error(ec::conflict, "refused: node name '" + name
+                                          + "' is taken by a live node ("
+                                          + at + ")");
+      }
       auto rp = self->make_response_promise<std::vector<std::string>>();
       self->request(self->state.manager, request_timeout, register_atom::value,
                     name, host, devs)

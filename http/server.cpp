@@ -4,6 +4,8 @@
 // includes RESTinio.
 #include "http/server.hpp"
 
+#include "model/text.hpp"
+
 #include "actors/timeouts.hpp"
 #include "http/endpoints.hpp"
 
@@ -143,15 +145,10 @@ bool router_reads_as_written(std::string_view path) {
   }
 }
 
-/// A path parameter as written and percent-decoded by RESTinio's rules
-/// ("+" is a blank, "@" must be "%40").
+/// A path parameter as written and percent-decoded as RFC 3986 has it
+/// ("@" and "+" raw are themselves).
 path_param param_of(std::string_view raw) {
-  path_param p{raw, std::nullopt};
-  auto text = restinio::utils::try_unescape_percent_encoding(
-    restinio::string_view_t{raw.data(), raw.size()});
-  if (text)
-    p.decoded = std::move(*text);
-  return p;
+  return {raw, decode_path_segment(raw)};
 }
 
 } // namespace
@@ -172,7 +169,7 @@ struct http_server::impl {
   http_options opts;
   endpoints api;
   router_type router;
-  running server;
+  std::vector<running> servers; // one per bound address
 
   impl(caf::actor_system& sys, server_handles handles, http_options o)
     : opts(std::move(o)), api(sys, std::move(handles), opts.license) {
@@ -306,23 +303,39 @@ void http_server::start() {
   // rule with a JSON error; beyond that RESTinio closes the connection.
   auto limits = restinio::incoming_http_msg_limits_t{}.max_body_size(
     8 * max_body_bytes);
-  impl_->server = restinio::run_async(
-    restinio::own_io_context(),
-    restinio::server_settings_t<impl::traits>{}
-      .address(self->opts.address)
-      .port(self->opts.port)
-      .incoming_http_msg_limits(limits)
-      .handle_request_timeout(2 * request_timeout)
-      .request_handler([self](request req) { return self->handle(req); }),
-    self->opts.threads);
+  auto serve = [&](const std::string& address, size_t threads) {
+    impl_->servers.push_back(restinio::run_async(
+      restinio::own_io_context(),
+      restinio::server_settings_t<impl::traits>{}
+        .address(address)
+        .port(self->opts.port)
+        .incoming_http_msg_limits(limits)
+        .handle_request_timeout(2 * request_timeout)
+        .request_handler([self](request req) { return self->handle(req); }),
+      threads));
+  };
+  if (self->opts.address != "localhost") {
+    serve(self->opts.address, self->opts.threads);
+    return;
+  }
+  // Clients that resolve "localhost" to ::1 first must not be refused; a
+  // machine without IPv6 is no error.
+  serve("127.0.0.1", self->opts.threads);
+  try {
+    serve("::1", 1);
+  } catch (const std::exception& e) {
+    spdlog::info("http: not listening on [::1]: {}", e.what());
+  }
 }
 
 void http_server::stop() {
-  if (impl_ && impl_->server) {
-    impl_->server->stop();
-    impl_->server->wait();
-    impl_->server.reset();
-  }
+  if (!impl_)
+    return;
+  for (auto& server : impl_->servers)
+    server->stop();
+  for (auto& server : impl_->servers)
+    server->wait();
+  impl_->servers.clear();
 }
 
 } // namespace tmx

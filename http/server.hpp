@@ -18,7 +18,7 @@ struct license_options {
 };
 
 struct http_options {
-  std::string address = "127.0.0.1";
+  std::string address = "localhost"; // 127.0.0.1 and, where it exists, ::1
   uint16_t port = 50809;
   size_t threads = 2;
   license_options license;

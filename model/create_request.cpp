@@ -2,6 +2,8 @@
 // type checks, per-script config validation, per-target fan-out.
 #include "model/create_request.hpp"
 
+#include "model/text.hpp"
+
 #include "model/script_config.hpp"
 #include "model/time.hpp"
 
@@ -182,6 +184,8 @@ api_error parse_create_request(std::string_view body, millis now,
                    + rapidjson::GetParseError_En(doc.GetParseError()));
   if (!doc.IsObject())
     return invalid("body must be a JSON object");
+  if (auto bad = invalid_utf8_path(doc); !bad.empty())
+    return invalid(bad + " must be valid UTF-8");
   if (auto err = read_script_name(doc, out.script_name))
     return err;
   if (auto err = read_targets(doc, out))

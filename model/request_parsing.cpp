@@ -2,6 +2,8 @@
 // Idempotency-Key, read into domain values (see request_parsing.hpp).
 #include "model/request_parsing.hpp"
 
+#include "model/text.hpp"
+
 #include <rapidjson/document.h>
 
 #include <charconv>
@@ -106,6 +108,8 @@ api_error parse_batch_ids(std::string_view body, std::vector<task_id>& ids) {
   doc.Parse(body.data(), body.size());
   if (doc.HasParseError() || !doc.IsObject())
     return invalid("body must be a JSON object");
+  if (auto bad = invalid_utf8_path(doc); !bad.empty())
+    return invalid(bad + " must be valid UTF-8");
   auto it = doc.FindMember("task_ids");
   if (it == doc.MemberEnd() || !it->value.IsArray() || it->value.Empty())
     return invalid("task_ids must be a non-empty array of task ids");
@@ -126,6 +130,8 @@ api_error parse_account(std::string_view body, account& out) {
   doc.Parse(body.data(), body.size());
   if (doc.HasParseError() || !doc.IsObject())
     return invalid("body must be a JSON object");
+  if (auto bad = invalid_utf8_path(doc); !bad.empty())
+    return invalid(bad + " must be valid UTF-8");
   auto text = [&](const char* name, std::string& into) -> api_error {
     auto it = doc.FindMember(name);
     if (it == doc.MemberEnd() || !it->value.IsString()

@@ -51,6 +51,13 @@ task_plan plan_tasks(const create_request& req, const std::string& source,
                 : resolve_usernames(req, *ctx.accounts, units);
   if (out.error)
     return out;
+  auto count = units.size() * req.configs.size();
+  if (count > max_tasks_per_create) {
+    out.error = invalid("the request makes " + std::to_string(count)
+                        + " tasks after fan-out; at most "
+                        + std::to_string(max_tasks_per_create));
+    return out;
+  }
   auto due = req.start_at != 0 ? req.start_at : ctx.now;
   std::uniform_int_distribution<int> gap(req.min_interval, req.max_interval);
   auto id = ctx.first_id;

@@ -28,7 +28,12 @@ struct plan_context {
   uint64_t first_queue_seq = 1;
 };
 
-/// Ids and queue positions are taken in order from the context's firsts.
+/// The most tasks one create may make, after fan-out: a request that big
+/// already keeps the manager busy for a while.
+constexpr size_t max_tasks_per_create = 100'000;
+
+/// Ids and queue positions are taken in order from the context's firsts;
+/// more than max_tasks_per_create tasks is an error naming the count.
 task_plan plan_tasks(const create_request& req, const std::string& source,
                      const plan_context& ctx, std::mt19937_64& rng);
 

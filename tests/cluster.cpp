@@ -392,6 +392,31 @@ BOOST_AUTO_TEST_CASE(agent_with_a_wrong_secret_is_refused) {
   BOOST_TEST(r.code() == 40001, r.text);
 }
 
+BOOST_AUTO_TEST_CASE(a_live_node_name_is_unique) {
+  cluster c;
+  c.join("alpha", 1, "200ms");
+  // A second agent under the same name (two agents without --node.name on
+  // one machine): refused, naming the clash, and it exits 1.
+  auto& twin = c.launch("twin", 1, "200ms",
+                        {{"node.name", "alpha"}, {"sim.prefix", "twin-"}});
+  auto status = twin.wait_exit(10s);
+  BOOST_REQUIRE_MESSAGE(status, "the second 'alpha' did not exit");
+  BOOST_TEST(*status == 1);
+  BOOST_TEST(contains(twin.log(), "node name 'alpha' is taken"), twin.log());
+  BOOST_TEST(c.get("/api/v1/node", "nodes").Size() == 1u);
+  BOOST_TEST(c.device("twin-0001").IsNull());
+  // Once the first is dead, an agent of that name is welcome.
+  c.agent("alpha").kill();
+  require_by(steady::now() + 10s, "alpha offline",
+             [&] { return field(c.node("alpha"), "state") == "offline"; });
+  auto& heir = c.launch("heir", 1, "200ms",
+                        {{"node.name", "alpha"}, {"sim.prefix", "heir-"}});
+  require_by(steady::now() + 10s, "the new alpha serves", [&] {
+    return field(c.device("heir-0001"), "state") == "online";
+  });
+  BOOST_TEST(!heir.wait_exit(0s));
+}
+
 BOOST_AUTO_TEST_CASE(restarted_agent_runs_its_queued_task) {
   alpha_busy b("30s");
   b.lose_alpha(SIGKILL, "SIGKILL (then a restart)");

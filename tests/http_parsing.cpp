@@ -6,6 +6,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "model/request_parsing.hpp"
+#include "model/text.hpp"
 
 #include <string>
 #include <tuple>
@@ -364,4 +365,37 @@ BOOST_AUTO_TEST_CASE(idempotency_key_length) {
   check_invalid(check_idempotency_key(""), "Idempotency-Key");
   check_invalid(check_idempotency_key(std::string(256, 'k')),
                 "Idempotency-Key");
+}
+
+// -- text rules (model/text.hpp) ----------------------------------------------
+
+BOOST_AUTO_TEST_CASE(utf8_is_checked_byte_by_byte) {
+  for (std::string ok : {"", "plain", "caf\xc3\xa9", "\xe2\x82\xac",
+                         "\xf0\x9f\x93\xb1", "\xef\xbf\xbf"})
+    BOOST_TEST(tmx::valid_utf8(ok), ok);
+  for (std::string bad : {"\xe9", "\xc3", "\xc0\xaf", "\xe0\x80\xaf",
+                          "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xff",
+                          "\x80", "a\xc3(", "\xf0\x9f\x93"})
+    BOOST_TEST(!tmx::valid_utf8(bad), bad);
+}
+
+BOOST_AUTO_TEST_CASE(the_first_bad_string_is_named_by_its_path) {
+  rapidjson::Document doc;
+  std::string body = "{\"a\":{\"b\":[\"ok\",\"\xe9\"]},\"c\":\"\xe9\"}";
+  doc.Parse(body.data(), body.size());
+  BOOST_REQUIRE(!doc.HasParseError());
+  BOOST_TEST(tmx::invalid_utf8_path(doc) == "a.b[1]");
+  body = "{\"fine\":[1,true,null,\"x\"]}";
+  doc.Parse(body.data(), body.size());
+  BOOST_TEST(tmx::invalid_utf8_path(doc).empty());
+}
+
+BOOST_AUTO_TEST_CASE(path_segments_decode_as_rfc_3986_writes_them) {
+  BOOST_TEST(*tmx::decode_path_segment("@shop1") == "@shop1");
+  BOOST_TEST(*tmx::decode_path_segment("%40shop1") == "@shop1");
+  BOOST_TEST(*tmx::decode_path_segment("a+b") == "a+b");
+  BOOST_TEST(*tmx::decode_path_segment("a%20b%2Bc") == "a b+c");
+  BOOST_TEST(*tmx::decode_path_segment("caf%C3%A9") == "caf\xc3\xa9");
+  for (std::string bad : {"%", "%4", "%zz", "%ff", "a%2"})
+    BOOST_TEST(!tmx::decode_path_segment(bad).has_value(), bad);
 }

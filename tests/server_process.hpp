@@ -138,8 +138,9 @@ inline reply http_request(uint16_t port, const std::string& method,
                           const std::string& path,
                           const std::string& body = {},
                           const headers& extra = {},
-                          steady::duration timeout = 15s) {
-  httplib::Client cli("127.0.0.1", port);
+                          steady::duration timeout = 15s,
+                          const std::string& host = "127.0.0.1") {
+  httplib::Client cli(host, port);
   cli.set_connection_timeout(timeout);
   cli.set_read_timeout(timeout);
   cli.set_write_timeout(timeout);

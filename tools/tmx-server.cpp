@@ -31,7 +31,8 @@ struct server_config : caf::actor_system_config {
     load<caf::io::middleman>();
     set_heartbeat_defaults(*this);
     opt_group{custom_options_, "http"}
-      .add<std::string>("address", "bind address (default 127.0.0.1)")
+      .add<std::string>("address", "bind address (default localhost: "
+                                   "127.0.0.1 and ::1)")
       .add<int64_t>("port", "HTTP port (default 50809)")
       .add<int64_t>("threads", "HTTP I/O threads (default 2)");
     opt_group{custom_options_, "cluster"}

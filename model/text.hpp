@@ -1,0 +1,29 @@
+// Text rules every request obeys: strings are UTF-8 (so that every reply is
+// valid JSON), and path segments are decoded as RFC 3986 writes them.
+#pragma once
+
+#include <rapidjson/document.h>
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace tmx {
+
+/// Whether `s` is well-formed UTF-8 (no overlong forms, no surrogates,
+/// nothing above U+10FFFF).
+bool valid_utf8(std::string_view s);
+
+/// The path of the first string (member name or value) in `v` that is not
+/// valid UTF-8, e.g. "script_config.captions" or "serials[2]"; "" when
+/// every one is.
+std::string invalid_utf8_path(const rapidjson::Value& v,
+                              const std::string& at = "");
+
+/// A path segment decoded: "%XX" escapes become their byte, everything
+/// else stays as written (RFC 3986 allows "@", ":", "+", ... raw in a
+/// segment, and "+" is no blank there). nullopt on a malformed escape or
+/// a result that is not UTF-8.
+std::optional<std::string> decode_path_segment(std::string_view raw);
+
+} // namespace tmx
