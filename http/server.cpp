@@ -12,6 +12,10 @@
 #include <restinio/all.hpp>
 #include <spdlog/spdlog.h>
 
+#include <atomic>
+#include <chrono>
+#include <thread>
+
 #include <optional>
 #include <vector>
 
@@ -27,9 +31,22 @@ std::string_view view(restinio::string_view_t s) {
 }
 
 /// An exchange over a RESTinio request.
+/// How many routed requests are being handled: each exchange counts itself
+/// from its creation until the last actor that holds it lets go.
+using in_flight_counter = std::shared_ptr<std::atomic<size_t>>;
+
 class restinio_exchange final : public exchange {
 public:
-  explicit restinio_exchange(request req) : req_(std::move(req)) {}
+  explicit restinio_exchange(request req, in_flight_counter count = nullptr)
+    : req_(std::move(req)), count_(std::move(count)) {
+    if (count_)
+      ++*count_;
+  }
+
+  ~restinio_exchange() override {
+    if (count_)
+      --*count_;
+  }
 
   std::string_view body() const override { return req_->body(); }
 
@@ -74,10 +91,23 @@ public:
 
 private:
   request req_;
+  in_flight_counter count_;
 };
 
 void reply_error(const request& req, const api_error& err, int http = 0) {
   restinio_exchange(req).reply_error(err, http);
+}
+
+/// 50301 with the Retry-After a client waits before it tries again. `why`
+/// is one of this file's fixed texts: nothing in it needs JSON escaping.
+void reply_unavailable(const request& req, const char* why) {
+  req->create_response(restinio::status_service_unavailable())
+    .append_header(restinio::http_field::content_type,
+                   "application/json; charset=utf-8")
+    .append_header(restinio::http_field::retry_after, "1")
+    .set_body(std::string(R"({"code":50301,"message":")") + why
+              + R"(","data":null})")
+    .done();
 }
 
 api_error no_route() {
@@ -153,8 +183,13 @@ path_param param_of(std::string_view raw) {
 
 } // namespace
 
+/// RESTinio's defaults, with a cap on open connections.
+struct server_traits : restinio::default_traits_t {
+  static constexpr bool use_connection_count_limiter = true;
+};
+
 struct http_server::impl {
-  using traits = restinio::default_traits_t;
+  using traits = server_traits;
   using running = restinio::running_server_handle_t<traits>;
   using router_type = restinio::router::express_router_t<>;
   using serve_fn = void (endpoints::*)(const exchange_ptr&, const path_param&);
@@ -170,6 +205,8 @@ struct http_server::impl {
   endpoints api;
   router_type router;
   std::vector<running> servers; // one per bound address
+  in_flight_counter in_flight = std::make_shared<std::atomic<size_t>>(0);
+  std::atomic<bool> draining{false};
 
   impl(caf::actor_system& sys, server_handles handles, http_options o)
     : opts(std::move(o)), api(sys, std::move(handles), opts.license) {
@@ -205,7 +242,8 @@ struct http_server::impl {
   }
 
   void serve(const route& r, const request& req, std::string_view raw) {
-    (api.*r.serve)(std::make_shared<restinio_exchange>(req), param_of(raw));
+    (api.*r.serve)(std::make_shared<restinio_exchange>(req, in_flight),
+                   param_of(raw));
   }
 
   /// Each route, then per path the methods it does not serve (405), then
@@ -271,6 +309,10 @@ struct http_server::impl {
       auto parts = split_path(path);
       if (parts.size() < 2 || parts[0] != "api" || parts[1] != "v1")
         reply_error(req, no_route());
+      else if (draining)
+        reply_unavailable(req, "the server is shutting down");
+      else if (*in_flight >= opts.max_in_flight)
+        reply_unavailable(req, "too many requests in flight");
       else if (opts.license.plan == "Starter")
         reply_error(req,
                     {ec::no_api_access, "the Starter plan has no API access"});
@@ -301,8 +343,14 @@ void http_server::start() {
   auto* self = impl_.get();
   // Bodies up to 8 MiB are read so that the handler can answer the 1 MiB
   // rule with a JSON error; beyond that RESTinio closes the connection.
-  auto limits = restinio::incoming_http_msg_limits_t{}.max_body_size(
-    8 * max_body_bytes);
+  // Headers are bounded as well, so that a client cannot make a
+  // connection hold much memory.
+  auto limits = restinio::incoming_http_msg_limits_t{}
+                  .max_body_size(8 * max_body_bytes)
+                  .max_url_size(16 * 1024)
+                  .max_field_name_size(1024)
+                  .max_field_value_size(16 * 1024)
+                  .max_field_count(100);
   auto serve = [&](const std::string& address, size_t threads) {
     impl_->servers.push_back(restinio::run_async(
       restinio::own_io_context(),
@@ -310,6 +358,11 @@ void http_server::start() {
         .address(address)
         .port(self->opts.port)
         .incoming_http_msg_limits(limits)
+        .max_parallel_connections(self->opts.max_connections)
+        // An idle or half-sent request, or a client that does not read
+        // its reply, gives its connection up after these.
+        .read_next_http_message_timelimit(self->opts.idle_timeout)
+        .write_http_response_timelimit(self->opts.idle_timeout)
         .handle_request_timeout(2 * request_timeout)
         .request_handler([self](request req) { return self->handle(req); }),
       threads));
@@ -326,6 +379,17 @@ void http_server::start() {
   } catch (const std::exception& e) {
     spdlog::info("http: not listening on [::1]: {}", e.what());
   }
+}
+
+void http_server::drain(std::chrono::milliseconds deadline) {
+  if (!impl_)
+    return;
+  impl_->draining = true;
+  auto end = std::chrono::steady_clock::now() + deadline;
+  // Requests already handed to actors finish (their writes too); new ones
+  // are answered 50301 meanwhile.
+  while (*impl_->in_flight > 0 && std::chrono::steady_clock::now() < end)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
 }
 
 void http_server::stop() {

@@ -6,6 +6,7 @@
 
 #include <caf/fwd.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -21,6 +22,9 @@ struct http_options {
   std::string address = "localhost"; // 127.0.0.1 and, where it exists, ::1
   uint16_t port = 50809;
   size_t threads = 2;
+  size_t max_in_flight = 4096;  // requests handled at once before 50301
+  size_t max_connections = 10000;
+  std::chrono::milliseconds idle_timeout{30000}; // read / write a message
   license_options license;
 };
 
@@ -35,6 +39,10 @@ public:
 
   /// Binds and starts serving; throws std::exception when it cannot.
   void start();
+
+  /// From now on answers 50301 to new requests, and waits (at most
+  /// `deadline`) until the ones under way have replied.
+  void drain(std::chrono::milliseconds deadline);
 
   /// Stops accepting connections and waits for the I/O threads to end.
   void stop();

@@ -12,6 +12,7 @@ int api_code(ec e) {
     case ec::not_found: return 40401;
     case ec::conflict: return 40901;
     case ec::internal: return 50001;
+    case ec::unavailable: return 50301;
   }
   return 50001;
 }
@@ -26,6 +27,7 @@ int http_status(ec e) {
     case ec::not_found: return 404;
     case ec::conflict: return 409;
     case ec::internal: return 500;
+    case ec::unavailable: return 503;
   }
   return 500;
 }

@@ -17,6 +17,7 @@ enum class ec : uint8_t {
   not_found = 5,          // 40401
   conflict = 6,           // 40901
   internal = 7,           // 50001
+  unavailable = 8,        // 50301: overloaded or shutting down
 };
 
 /// The API's numeric code for `e` (0 for none).

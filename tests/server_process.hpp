@@ -115,6 +115,7 @@ struct reply {
   int status = 0; // HTTP status; 0: no response (refused, reset, timeout)
   std::string text;
   std::string content_type;
+  std::string retry_after;
   rapidjson::Document json; // null unless `text` is a JSON document
 
   int code() const {
@@ -156,6 +157,7 @@ inline reply http_request(uint16_t port, const std::string& method,
     out.status = res->status;
     out.text = res->body;
     out.content_type = res->get_header_value("Content-Type");
+    out.retry_after = res->get_header_value("Retry-After");
     out.json = parse_json(out.text);
   }
   return out;

@@ -11,6 +11,7 @@ target_sources(test_http PRIVATE
   ${CMAKE_SOURCE_DIR}/tests/http/accounts.cpp
   ${CMAKE_SOURCE_DIR}/tests/http/create.cpp
   ${CMAKE_SOURCE_DIR}/tests/http/hostile_input.cpp
+  ${CMAKE_SOURCE_DIR}/tests/http/overload.cpp
   ${CMAKE_SOURCE_DIR}/tests/http/runs.cpp
   ${CMAKE_SOURCE_DIR}/tests/http/scheduling.cpp
   ${CMAKE_SOURCE_DIR}/tests/http/tasks.cpp)

@@ -34,7 +34,13 @@ struct server_config : caf::actor_system_config {
       .add<std::string>("address", "bind address (default localhost: "
                                    "127.0.0.1 and ::1)")
       .add<int64_t>("port", "HTTP port (default 50809)")
-      .add<int64_t>("threads", "HTTP I/O threads (default 2)");
+      .add<int64_t>("threads", "HTTP I/O threads (default 2)")
+      .add<int64_t>("max-in-flight", "requests handled at once; more are "
+                                     "answered 50301 (default 4096)")
+      .add<int64_t>("max-connections", "open connections at most (10000)")
+      .add<caf::timespan>("idle-timeout", "a connection that sends or reads "
+                                          "nothing this long is closed "
+                                          "(30s)");
     opt_group{custom_options_, "cluster"}
       .add<std::string>("address", "cluster bind address (127.0.0.1)")
       .add<int64_t>("port", "cluster port for tmx-agent, 0 = none (50810)")
@@ -79,6 +85,9 @@ bool read_options(const caf::settings& content, server_options& out,
   option_reader r(content);
   int64_t port = out.http.port;
   int64_t threads = static_cast<int64_t>(out.http.threads);
+  int64_t in_flight = static_cast<int64_t>(out.http.max_in_flight);
+  int64_t connections = static_cast<int64_t>(out.http.max_connections);
+  caf::timespan idle = out.http.idle_timeout;
   auto& sim = out.node.host.sim;
   auto& retry = out.node.retry;
   int64_t devices = sim.devices;
@@ -92,6 +101,11 @@ bool read_options(const caf::settings& content, server_options& out,
   r.text("http.address", out.http.address);
   r.integer("http.port", 1, 65535, port);
   r.integer("http.threads", 1, 64, threads);
+  r.integer("http.max-in-flight", 1, 1'000'000, in_flight);
+  r.integer("http.max-connections", 1, 1'000'000, connections);
+  r.duration("http.idle-timeout", idle);
+  if (idle < std::chrono::milliseconds(100))
+    r.fail("option http.idle-timeout must be at least 100ms");
   r.text("storage.path", out.storage_path);
   r.flag("storage.sync", out.storage_sync);
   r.text("license.plan", out.http.license.plan);
@@ -118,6 +132,10 @@ bool read_options(const caf::settings& content, server_options& out,
     error = "option license.plan must be one of Starter, Pro, Team, Business";
   out.http.port = static_cast<uint16_t>(port);
   out.http.threads = static_cast<size_t>(threads);
+  out.http.max_in_flight = static_cast<size_t>(in_flight);
+  out.http.max_connections = static_cast<size_t>(connections);
+  out.http.idle_timeout =
+    std::chrono::duration_cast<std::chrono::milliseconds>(idle);
   sim.devices = static_cast<int>(devices);
   retry.max_auto = static_cast<uint32_t>(max_auto);
   out.node.device_limit = static_cast<size_t>(out.http.license.device_limit);
@@ -231,6 +249,8 @@ int main(int argc, char** argv) {
                opts.storage_path);
 
   wait_for_stop(signals, root_down);
+  // Writes under way finish; new requests meanwhile hear 50301.
+  http.drain(std::chrono::seconds(5));
   http.stop();
   bool clean = !root_down && shut_down(self, supervisor);
   return clean ? EXIT_SUCCESS : EXIT_FAILURE;
