@@ -1,6 +1,7 @@
 #include "actors/gatekeeper.hpp"
 
 #include "actors/timeouts.hpp"
+#include "model/text.hpp"
 
 #include <caf/all.hpp>
 #include <caf/io/middleman.hpp>
@@ -10,15 +11,6 @@
 #include <algorithm>
 
 namespace tmx {
-
-bool same_secret(const std::string& a, const std::string& b) {
-  if (a.size() != b.size())
-    return false;
-  unsigned char diff = 0;
-  for (size_t i = 0; i < a.size(); ++i)
-    diff |= static_cast<unsigned char>(a[i] ^ b[i]);
-  return diff == 0;
-}
 
 namespace {
 

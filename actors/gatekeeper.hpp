@@ -28,8 +28,5 @@ gatekeeper(gatekeeper_actor::stateful_pointer<gatekeeper_state> self,
            std::string secret, task_manager_actor manager,
            std::function<millis()> clock);
 
-/// Compares in a time that depends on the length only, not on where the
-/// first difference is.
-bool same_secret(const std::string& a, const std::string& b);
 
 } // namespace tmx

@@ -300,6 +300,18 @@ struct http_server::impl {
     reply_error(req, no_route());
   }
 
+  /// With http.token set, the request must carry it as a bearer token.
+  bool authorised(const request& req) const {
+    if (opts.token.empty())
+      return true;
+    auto value = req->header().opt_value_of(restinio::http_field::authorization);
+    constexpr std::string_view scheme = "Bearer ";
+    if (!value || value->size() < scheme.size()
+        || view(*value).substr(0, scheme.size()) != scheme)
+      return false;
+    return same_secret(view(*value).substr(scheme.size()), opts.token);
+  }
+
   /// What every request passes before its route: only /api/v1/ is the API;
   /// Starter has none of it; a body over 1 MiB is refused whatever the
   /// route (RESTinio reads up to 8 times that, so that this is JSON).
@@ -309,6 +321,9 @@ struct http_server::impl {
       auto parts = split_path(path);
       if (parts.size() < 2 || parts[0] != "api" || parts[1] != "v1")
         reply_error(req, no_route());
+      else if (!authorised(req))
+        reply_error(req, {ec::unauthorized, "missing or wrong API token "
+                                            "(Authorization: Bearer ...)"});
       else if (draining)
         reply_unavailable(req, "the server is shutting down");
       else if (*in_flight >= opts.max_in_flight)

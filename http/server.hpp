@@ -25,6 +25,7 @@ struct http_options {
   size_t max_in_flight = 4096;  // requests handled at once before 50301
   size_t max_connections = 10000;
   std::chrono::milliseconds idle_timeout{30000}; // read / write a message
+  std::string token; // "" = no token needed (http.token)
   license_options license;
 };
 

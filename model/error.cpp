@@ -13,6 +13,7 @@ int api_code(ec e) {
     case ec::conflict: return 40901;
     case ec::internal: return 50001;
     case ec::unavailable: return 50301;
+    case ec::unauthorized: return 40101;
   }
   return 50001;
 }
@@ -28,6 +29,7 @@ int http_status(ec e) {
     case ec::conflict: return 409;
     case ec::internal: return 500;
     case ec::unavailable: return 503;
+    case ec::unauthorized: return 401;
   }
   return 500;
 }

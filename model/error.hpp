@@ -18,6 +18,7 @@ enum class ec : uint8_t {
   conflict = 6,           // 40901
   internal = 7,           // 50001
   unavailable = 8,        // 50301: overloaded or shutting down
+  unauthorized = 9,       // 40101: no or a wrong API token
 };
 
 /// The API's numeric code for `e` (0 for none).

@@ -69,6 +69,15 @@ std::string invalid_utf8_path(const rapidjson::Value& v,
   return "";
 }
 
+bool same_secret(std::string_view a, std::string_view b) {
+  if (a.size() != b.size())
+    return false;
+  unsigned char diff = 0;
+  for (size_t i = 0; i < a.size(); ++i)
+    diff |= static_cast<unsigned char>(a[i] ^ b[i]);
+  return diff == 0;
+}
+
 namespace {
 
 int hex_digit(char c) {

@@ -20,6 +20,10 @@ bool valid_utf8(std::string_view s);
 std::string invalid_utf8_path(const rapidjson::Value& v,
                               const std::string& at = "");
 
+/// Whether `a` equals `b`, in a time that depends on the lengths only, not
+/// on where the first difference is (secrets, tokens).
+bool same_secret(std::string_view a, std::string_view b);
+
 /// A path segment decoded: "%XX" escapes become their byte, everything
 /// else stays as written (RFC 3986 allows "@", ":", "+", ... raw in a
 /// segment, and "+" is no blank there). nullopt on a malformed escape or

@@ -8,6 +8,7 @@ tmx_test(scheduling 120 tmx_actors)
 tmx_test(http 180 tmx_model PkgConfig::CPP_HTTPLIB)
 # One suite in several files by area; fixtures in tests/http/fixtures.hpp.
 target_sources(test_http PRIVATE
+  ${CMAKE_SOURCE_DIR}/tests/http/access.cpp
   ${CMAKE_SOURCE_DIR}/tests/http/accounts.cpp
   ${CMAKE_SOURCE_DIR}/tests/http/create.cpp
   ${CMAKE_SOURCE_DIR}/tests/http/hostile_input.cpp

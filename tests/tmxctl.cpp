@@ -73,7 +73,7 @@ std::vector<char*> argv_of(args& a) {
 
 /// The child's side: a clean environment for tmxctl, then exec.
 [[noreturn]] void exec_tmxctl(char** argv, const options& env) {
-  for (const char* name : {"TMX_URL", "TMX_DATA", "NO_COLOR"})
+  for (const char* name : {"TMX_URL", "TMX_DATA", "TMX_TOKEN", "NO_COLOR"})
     ::unsetenv(name);
   for (auto& [name, value] : env)
     ::setenv(name.c_str(), value.c_str(), 1);
@@ -445,6 +445,22 @@ BOOST_FIXTURE_TEST_CASE(url_from_the_environment, live_server) {
   auto wrong = tmxctl({"--url", url(), "devices"},
                       {{"TMX_URL", "http://127.0.0.1:1"}});
   BOOST_TEST(wrong.exit == 0);
+}
+
+BOOST_AUTO_TEST_CASE(token_from_the_option_or_the_environment) {
+  server_process srv({{"sim.devices", "2"}, {"cluster.port", "0"},
+                      {"http.token", "t0ken"}});
+  srv.require_start();
+  auto url = "http://127.0.0.1:" + std::to_string(srv.port());
+  auto none = tmxctl({"--url", url, "devices"});
+  BOOST_TEST(none.exit != 0);
+  BOOST_TEST(contains(none.err, "40101"), none.err);
+  auto option = tmxctl({"--url", url, "--token", "t0ken", "devices"});
+  BOOST_TEST(option.exit == 0, option.err);
+  BOOST_TEST(contains(option.out, "sim-0002"));
+  auto env = tmxctl({"--url", url, "devices"}, {{"TMX_TOKEN", "t0ken"}});
+  BOOST_TEST(env.exit == 0, env.err);
+  BOOST_TEST(!contains(option.out + option.err + env.err, "t0ken"));
 }
 
 BOOST_FIXTURE_TEST_CASE(create_with_a_config_file_is_ui, live_server) {

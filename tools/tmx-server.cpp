@@ -40,7 +40,11 @@ struct server_config : caf::actor_system_config {
       .add<int64_t>("max-connections", "open connections at most (10000)")
       .add<caf::timespan>("idle-timeout", "a connection that sends or reads "
                                           "nothing this long is closed "
-                                          "(30s)");
+                                          "(30s)")
+      .add<std::string>("token", "API token clients send as "
+                                 "'Authorization: Bearer <token>'")
+      .add<bool>("allow-anonymous", "serve a non-loopback address without a "
+                                    "token (default false)");
     opt_group{custom_options_, "cluster"}
       .add<std::string>("address", "cluster bind address (127.0.0.1)")
       .add<int64_t>("port", "cluster port for tmx-agent, 0 = none (50810)")
@@ -80,6 +84,12 @@ struct server_options {
   node_options node;
 };
 
+/// Whether a bind address reaches this machine only.
+bool is_loopback(const std::string& address) {
+  return address == "localhost" || address == "::1"
+         || address.rfind("127.", 0) == 0;
+}
+
 bool read_options(const caf::settings& content, server_options& out,
                   std::string& error) {
   option_reader r(content);
@@ -104,6 +114,13 @@ bool read_options(const caf::settings& content, server_options& out,
   r.integer("http.max-in-flight", 1, 1'000'000, in_flight);
   r.integer("http.max-connections", 1, 1'000'000, connections);
   r.duration("http.idle-timeout", idle);
+  r.text("http.token", out.http.token);
+  bool anonymous = false;
+  r.flag("http.allow-anonymous", anonymous);
+  if (!is_loopback(out.http.address) && out.http.token.empty() && !anonymous)
+    r.fail("option http.address '" + out.http.address + "' is not loopback: "
+           "set http.token (or http.allow-anonymous=true to serve it "
+           "without one)");
   if (idle < std::chrono::milliseconds(100))
     r.fail("option http.idle-timeout must be at least 100ms");
   r.text("storage.path", out.storage_path);

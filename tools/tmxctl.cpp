@@ -19,6 +19,7 @@ constexpr uint64_t max_range = 1000000;
 
 struct global_options {
   std::string url = "http://127.0.0.1:50809";
+  std::string token; // sent as a bearer token when set
   double timeout_s = 30;
   bool json = false;
   bool no_colour = false;
@@ -120,6 +121,8 @@ void add_globals(CLI::App& app, global_options& g) {
   app.add_option("--url", g.url, "server URL")
     ->envname("TMX_URL")
     ->capture_default_str();
+  app.add_option("--token", g.token, "API token of a server with http.token")
+    ->envname("TMX_TOKEN");
   app.add_option("--timeout", g.timeout_s, "seconds per request")
     ->check(CLI::PositiveNumber)
     ->capture_default_str();
@@ -288,7 +291,7 @@ int main(int argc, char** argv) {
     db_context c{p.data_dir, term, p.global.json};
     return p.offline(c);
   }
-  api_client api(p.global.url, p.global.timeout_s);
+  api_client api(p.global.url, p.global.timeout_s, p.global.token);
   if (std::string why; !api.valid(why)) {
     term.error(why);
     return exit_usage;

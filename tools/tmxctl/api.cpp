@@ -25,7 +25,8 @@ std::string api_result::error() const {
   return "error " + std::to_string(code) + ": " + message;
 }
 
-api_client::api_client(const std::string& url, double timeout_s)
+api_client::api_client(const std::string& url, double timeout_s,
+                       const std::string& token)
   : url_(url) {
   auto base = url;
   if (base.find("://") == std::string::npos)
@@ -58,6 +59,8 @@ api_client::api_client(const std::string& url, double timeout_s)
   http_->set_connection_timeout(span);
   http_->set_read_timeout(span);
   http_->set_write_timeout(span);
+  if (!token.empty())
+    http_->set_bearer_token_auth(token);
 }
 
 api_client::~api_client() = default;

@@ -41,7 +41,9 @@ class api_client {
 public:
   /// `url`: "http://host:port", optionally with a path prefix (a reverse
   /// proxy's); "host:port" means http. `timeout_s` bounds each request.
-  api_client(const std::string& url, double timeout_s);
+  /// `token`, when set, goes with every request as a bearer token.
+  api_client(const std::string& url, double timeout_s,
+             const std::string& token = "");
   ~api_client();
 
   /// False (and why) when `url` is not one tmxctl can talk to.
