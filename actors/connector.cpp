@@ -2,10 +2,14 @@
 
 #include "actors/timeouts.hpp"
 
-#include <caf/all.hpp>
+#include <caf/actor_cast.hpp>
 #include <caf/io/middleman.hpp>
 #include <caf/io/middleman_actor.hpp>
+#include <caf/node_id.hpp>
 #include <caf/openssl/manager.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/system_messages.hpp>
+#include <caf/typed_event_based_actor.hpp>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>

@@ -8,7 +8,13 @@
 #include <memory>
 #include <set>
 
-#include <caf/all.hpp>
+#include <caf/actor_addr.hpp>
+#include <caf/exit_reason.hpp>
+#include <caf/result.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/system_messages.hpp>
+#include <caf/typed_event_based_actor.hpp>
+#include <caf/typed_response_promise.hpp>
 #include <spdlog/spdlog.h>
 
 namespace tmx {

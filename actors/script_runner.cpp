@@ -2,7 +2,11 @@
 
 #include "model/run_policy.hpp"
 
-#include <caf/all.hpp>
+#include <caf/actor_cast.hpp>
+#include <caf/behavior.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/send.hpp>
+#include <caf/stateful_actor.hpp>
 #include <spdlog/spdlog.h>
 
 #include <sys/stat.h>

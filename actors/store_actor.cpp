@@ -1,6 +1,8 @@
 #include "actors/store_actor.hpp"
 
-#include <caf/all.hpp>
+#include <caf/result.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
 #include <spdlog/spdlog.h>
 
 namespace tmx {

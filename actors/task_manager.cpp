@@ -3,7 +3,11 @@
 #include "actors/task_manager_ops.hpp"
 #include "model/task_plan.hpp"
 
-#include <caf/all.hpp>
+#include <caf/result.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/system_messages.hpp>
+#include <caf/typed_event_based_actor.hpp>
+#include <caf/typed_response_promise.hpp>
 #include <spdlog/spdlog.h>
 
 #include <memory>

@@ -4,7 +4,9 @@
 // nothing here, so memory stays what the store holds.
 #include "actors/task_manager_ops.hpp"
 
-#include <caf/all.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+#include <caf/typed_response_promise.hpp>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>

@@ -7,7 +7,8 @@
 #include "model/request_parsing.hpp"
 #include "model/time.hpp"
 
-#include <caf/all.hpp>
+#include <caf/actor_system.hpp>
+#include <caf/event_based_actor.hpp>
 
 namespace tmx {
 

@@ -7,10 +7,13 @@
 #include "storage/store.hpp"
 #include "tools/host_options.hpp"
 
-#include <caf/all.hpp>
-#include <caf/io/all.hpp>
+#include <caf/actor_system.hpp>
 #include <caf/io/middleman.hpp>
-#include <caf/openssl/all.hpp>
+#include <caf/openssl/publish.hpp>
+#include <caf/scoped_actor.hpp>
+#include <caf/settings.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
 #include <spdlog/spdlog.h>
 
 #include <atomic>
