@@ -22,8 +22,8 @@ account_gate(account_actor::stateful_pointer<account_state> self) {
         return true;
       }
       if (i == st.waiters.end())
-        st.waiters.emplace_back(
-          id, caf::actor_cast<device_actor>(self->current_sender()));
+        st.waiters.emplace_back(id, caf::actor_cast<device_actor>(
+                                      self->current_sender()));
       return false;
     },
     [=](release_atom, task_id id) {

@@ -81,17 +81,17 @@ struct device_desc {
 /// A device as GET /api/v1/device shows it.
 struct device_info {
   std::string serial;
-  std::string node;             // "" = never attached
-  std::string state;            // "online" | "busy" | "offline"
-  task_id running_task_id = 0;  // 0 = none
+  std::string node;            // "" = never attached
+  std::string state;           // "online" | "busy" | "offline"
+  task_id running_task_id = 0; // 0 = none
   uint64_t queued = 0;
   std::vector<std::string> accounts;
-  std::string driver;           // "" = never attached
-  std::string state_reason;     // "" while online
+  std::string driver;       // "" = never attached
+  std::string state_reason; // "" while online
   std::string model;
   std::string android;
   int battery = -1;
-  millis last_seen = 0;         // last time its host reported it usable
+  millis last_seen = 0; // last time its host reported it usable
 };
 
 /// What a device actor hands its host: the task, and how long it may run.
@@ -104,7 +104,7 @@ struct run_order {
 /// A device host (node) as GET /api/v1/node shows it.
 struct node_info {
   std::string name;
-  std::string address;          // "host:port" of the peer, "in-process"
+  std::string address; // "host:port" of the peer, "in-process"
   std::vector<std::string> devices;
   millis connected_since = 0;
   millis last_seen = 0;
@@ -146,8 +146,7 @@ using store_actor = caf::typed_actor<
   // Removes an account (not_found if unknown).
   caf::replies_to<account_atom, erase_atom, std::string>::with<ok_atom>,
   // Deletes the tasks that exist; replies with the ids that did.
-  caf::replies_to<erase_atom, std::vector<task_id>>::with<
-    std::vector<task_id>>,
+  caf::replies_to<erase_atom, std::vector<task_id>>::with<std::vector<task_id>>,
   // One task by id (not_found if missing).
   caf::replies_to<get_atom, task_id>::with<task>,
   // One page of tasks matching a filter, newest first.
@@ -270,14 +269,13 @@ using task_manager_actor = caf::typed_actor<
   // Makes every failed task pending again; replies with how many.
   caf::replies_to<retry_all_atom>::with<uint64_t>,
   // Stops and deletes tasks; replies with the ids that existed.
-  caf::replies_to<erase_atom, std::vector<task_id>>::with<
-    std::vector<task_id>>,
+  caf::replies_to<erase_atom, std::vector<task_id>>::with<std::vector<task_id>>,
   // Every known device.
   caf::replies_to<device_atom>::with<std::vector<device_info>>,
   // A device wants to start this task: marks it running on that node and
   // replies with what to hand the host.
-  caf::replies_to<start_atom, task_id, std::string, std::string>::with<
-    run_order>,
+  caf::replies_to<start_atom, task_id, std::string,
+                  std::string>::with<run_order>,
   // A run ended: the task becomes completed or failed.
   caf::reacts_to<done_atom, run_result>,
   // Live lines of a running task: appended to its stored log.

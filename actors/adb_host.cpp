@@ -48,9 +48,8 @@ void read_phones(host_ptr self, std::vector<std::string> serials, bool full) {
       std::string error;
       auto shell = [&](const std::string& cmd) {
         out.clear();
-        return host::adb_device_service(at, serial, "shell:" + cmd, out,
-                                        error, std::chrono::seconds(5),
-                                        1u << 20);
+        return host::adb_device_service(at, serial, "shell:" + cmd, out, error,
+                                        std::chrono::seconds(5), 1u << 20);
       };
       if (full && shell("getprop ro.product.model"))
         d.model = host::first_line(out);
@@ -75,8 +74,7 @@ void track(host_ptr self, std::vector<device_desc>& seen) {
   for (auto& d : seen) {
     auto i = st.devices.find(d.serial);
     device_desc next = i != st.devices.end() ? i->second : d;
-    bool changed = i == st.devices.end()
-                   || next.state_reason != d.state_reason;
+    bool changed = i == st.devices.end() || next.state_reason != d.state_reason;
     next.state_reason = d.state_reason;
     if (next.online() && next.model.empty() && changed)
       to_read.push_back(d.serial);
@@ -107,7 +105,8 @@ void unreachable(host_ptr self, const std::string& why) {
                  st.opts.run.adb_address, st.opts.run.adb_port, why);
   st.reachable = false;
   for (auto& [serial, d] : st.devices) {
-    if (d.state_reason == "disconnected" || d.state_reason == unreachable_reason)
+    if (d.state_reason == "disconnected"
+        || d.state_reason == unreachable_reason)
       continue;
     d.state_reason = unreachable_reason;
     report(self, d);
@@ -205,8 +204,8 @@ adb_host_actor::behavior_type adb_host(host_ptr self, adb_options opts) {
       auto at = endpoint(st.opts);
       auto reader = self->spawn<caf::detached>(
         [at](caf::event_based_actor* reader) -> caf::behavior {
-          return {[=](screen_atom, const std::string& serial)
-                    -> caf::result<std::string> {
+          return {[=](screen_atom,
+                      const std::string& serial) -> caf::result<std::string> {
             reader->quit();
             std::string png;
             std::string error;

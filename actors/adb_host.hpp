@@ -45,7 +45,7 @@ struct adb_host_state {
   std::map<std::string, device_desc> devices;
   std::unordered_map<task_id, adb_run> runs;
   std::set<caf::actor_addr> ending; // cancelled runners still stopping
-  device_report_actor listener; // invalid until registered
+  device_report_actor listener;     // invalid until registered
   bool reachable = true;
   std::unique_ptr<host::device_tracker> tracker;
 };

@@ -33,8 +33,9 @@ void retry_later(connector_ptr self) {
 void register_host(connector_ptr self, gatekeeper_actor server,
                    std::vector<device_desc> devs) {
   auto& st = self->state;
-  self->request(server, request_timeout, register_atom::value, st.opts.node,
-                st.opts.secret, st.host, devs)
+  self
+    ->request(server, request_timeout, register_atom::value, st.opts.node,
+              st.opts.secret, st.host, devs)
     .then(
       [=](std::vector<std::string>& refused) {
         auto& st = self->state;
@@ -77,8 +78,9 @@ void connect(connector_ptr self) {
   auto& sys = self->home_system();
   auto mm = st.opts.tls ? sys.openssl_manager().actor_handle()
                         : sys.middleman().actor_handle();
-  self->request(mm, request_timeout, caf::connect_atom::value,
-                st.opts.address, st.opts.port)
+  self
+    ->request(mm, request_timeout, caf::connect_atom::value, st.opts.address,
+              st.opts.port)
     .then(
       [=](const caf::node_id&, caf::strong_actor_ptr& ptr,
           const std::set<std::string>&) {
@@ -107,8 +109,7 @@ void connect(connector_ptr self) {
 } // namespace
 
 connector_actor::behavior_type
-connector(connector_ptr self, connector_options opts,
-          device_host_actor host) {
+connector(connector_ptr self, connector_options opts, device_host_actor host) {
   self->state.opts = std::move(opts);
   self->state.host = std::move(host);
   self->set_down_handler([=](const caf::down_msg& msg) {

@@ -74,8 +74,9 @@ void begin(device_ptr self, size_t pos, account_actor account) {
   st.running = id;
   st.running_account = std::move(account);
   st.phase = device_phase::starting;
-  self->request(st.manager, request_timeout, start_atom::value, id, st.serial,
-                st.node)
+  self
+    ->request(st.manager, request_timeout, start_atom::value, id, st.serial,
+              st.node)
     .then(
       [=](run_order& order) {
         auto& st = self->state;
@@ -88,9 +89,9 @@ void begin(device_ptr self, size_t pos, account_actor account) {
         // The host (or the phone) went away meanwhile: the task is stored
         // running and only this device knows that it never reached a host.
         if (!st.online) {
-          self->send(st.manager, done_atom::value,
-                     run_result{id, false,
-                                offline_remark(st.desc.state_reason), {}});
+          self->send(
+            st.manager, done_atom::value,
+            run_result{id, false, offline_remark(st.desc.state_reason), {}});
           release(self);
           return;
         }
@@ -168,16 +169,15 @@ void go_offline(device_ptr self, std::string reason, bool tell_host) {
   }
   if (tell_host && st.host)
     self->send(st.host, cancel_atom::value, st.running);
-  self->send(st.manager, done_atom::value,
-             run_result{st.running, false,
-                        offline_remark(st.desc.state_reason), {}});
+  self->send(
+    st.manager, done_atom::value,
+    run_result{st.running, false, offline_remark(st.desc.state_reason), {}});
   release(self);
 }
 
 void try_start(device_ptr self) {
   auto& st = self->state;
-  if (st.phase != device_phase::idle
-      && st.phase != device_phase::awaiting_slot)
+  if (st.phase != device_phase::idle && st.phase != device_phase::awaiting_slot)
     return;
   if (!st.online || st.queue.empty()) {
     release_slot(self);
@@ -209,8 +209,7 @@ device_actor::behavior_type device(device_ptr self, std::string serial,
     auto level = msg.reason == caf::exit_reason::user_shutdown
                    ? spdlog::level::debug
                    : spdlog::level::warn;
-    spdlog::log(level, "device {}: host on node '{}' lost", st.serial,
-                st.node);
+    spdlog::log(level, "device {}: host on node '{}' lost", st.serial, st.node);
     go_offline(self, "device host lost", false);
   });
   self->state.desc.serial = self->state.serial;
@@ -279,8 +278,7 @@ device_actor::behavior_type device(device_ptr self, std::string serial,
     [=](screen_atom) -> caf::result<std::string> {
       auto& st = self->state;
       if (!st.online)
-        return make_error(ec::conflict, "device " + st.serial
-                                          + " is offline: "
+        return make_error(ec::conflict, "device " + st.serial + " is offline: "
                                           + st.desc.state_reason);
       auto rp = self->make_response_promise<std::string>();
       self->request(st.host, request_timeout, screen_atom::value, st.serial)

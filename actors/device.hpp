@@ -30,15 +30,15 @@ struct device_state {
   static inline const char* name = "device";
   std::string serial;
   task_manager_actor manager;
-  limiter_actor limiter; // invalid when devices are not capped
+  limiter_actor limiter;  // invalid when devices are not capped
   device_host_actor host; // invalid while never attached
   std::string node;
   bool online = false;
-  device_desc desc;      // as its host last described it
-  millis last_seen = 0;  // last time its host reported it usable
+  device_desc desc;     // as its host last described it
+  millis last_seen = 0; // last time its host reported it usable
   std::deque<queued_task> queue;
-  task_id running = 0;   // the task handed to the host (or being started;
-                         // 0 when it was cancelled meanwhile)
+  task_id running = 0; // the task handed to the host (or being started;
+                       // 0 when it was cancelled meanwhile)
   account_actor running_account;
   device_phase phase = device_phase::idle;
   bool has_slot = false; // holds one of the limiter's slots

@@ -24,8 +24,7 @@ using gatekeeper_ptr = gatekeeper_actor::stateful_pointer<gatekeeper_state>;
 /// Records the node and fills in its network address once the middleman
 /// knows it.
 void record(gatekeeper_ptr self, const std::string& name,
-            const device_host_actor& host,
-            const std::vector<device_desc>& devs,
+            const device_host_actor& host, const std::vector<device_desc>& devs,
             const std::vector<std::string>& refused) {
   auto& st = self->state;
   auto now = st.clock();
@@ -59,9 +58,10 @@ void record(gatekeeper_ptr self, const std::string& name,
 
 } // namespace
 
-gatekeeper_actor::behavior_type
-gatekeeper(gatekeeper_ptr self, std::string secret,
-           task_manager_actor manager, std::function<millis()> clock) {
+gatekeeper_actor::behavior_type gatekeeper(gatekeeper_ptr self,
+                                           std::string secret,
+                                           task_manager_actor manager,
+                                           std::function<millis()> clock) {
   auto& st = self->state;
   st.secret = std::move(secret);
   st.manager = std::move(manager);
@@ -96,12 +96,13 @@ gatekeeper(gatekeeper_ptr self, std::string secret,
                      "registered from {}",
                      name, at);
         return make_error(ec::conflict, "refused: node name '" + name
-                                          + "' is taken by a live node ("
-                                          + at + ")");
+                                          + "' is taken by a live node (" + at
+                                          + ")");
       }
       auto rp = self->make_response_promise<std::vector<std::string>>();
-      self->request(self->state.manager, request_timeout, register_atom::value,
-                    name, host, devs)
+      self
+        ->request(self->state.manager, request_timeout, register_atom::value,
+                  name, host, devs)
         .then(
           [=](std::vector<std::string>& refused) mutable {
             record(self, name, host, devs, refused);
@@ -136,8 +137,8 @@ gatekeeper(gatekeeper_ptr self, std::string secret,
         devices.push_back(d.serial);
       else if (pos != devices.end() && d.state_reason == "disconnected")
         devices.erase(pos);
-      self->send(self->state.manager, device_atom::value, name,
-                 i->second.host, d);
+      self->send(self->state.manager, device_atom::value, name, i->second.host,
+                 d);
     },
     [=](node_atom) -> caf::result<std::vector<node_info>> {
       if (self->current_sender()

@@ -28,5 +28,4 @@ gatekeeper(gatekeeper_actor::stateful_pointer<gatekeeper_state> self,
            std::string secret, task_manager_actor manager,
            std::function<millis()> clock);
 
-
 } // namespace tmx

@@ -57,8 +57,8 @@ typename Inspector::result_type inspect(Inspector& f, idempotency_record& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, device_desc& x) {
-  return f(caf::meta::type_name("device_desc"), x.serial, x.accounts,
-           x.driver, x.state_reason, x.model, x.android, x.battery);
+  return f(caf::meta::type_name("device_desc"), x.serial, x.accounts, x.driver,
+           x.state_reason, x.model, x.android, x.battery);
 }
 
 template <class Inspector>
@@ -85,8 +85,8 @@ typename Inspector::result_type inspect(Inspector& f, task_log& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, run_result& x) {
-  return f(caf::meta::type_name("run_result"), x.id, x.ok, x.remark,
-           x.lines, x.exit_code);
+  return f(caf::meta::type_name("run_result"), x.id, x.ok, x.remark, x.lines,
+           x.exit_code);
 }
 
 template <class Inspector>
@@ -102,8 +102,8 @@ typename Inspector::result_type inspect(Inspector& f, due_entry& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, account& x) {
-  return f(caf::meta::type_name("account"), x.username, x.serial,
-           x.platform, x.enabled);
+  return f(caf::meta::type_name("account"), x.username, x.serial, x.platform,
+           x.enabled);
 }
 
 template <class Inspector>

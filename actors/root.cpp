@@ -58,9 +58,8 @@ bool recover(store& db, millis now, task_manager_init& init,
   return true;
 }
 
-root_actor::behavior_type
-root(root_actor::stateful_pointer<root_state> self, std::shared_ptr<store> db,
-     node_options opts) {
+root_actor::behavior_type root(root_actor::stateful_pointer<root_state> self,
+                               std::shared_ptr<store> db, node_options opts) {
   task_manager_init init;
   init.retry = opts.retry;
   init.timeout_scale = opts.timeout_scale;
@@ -101,9 +100,9 @@ root(root_actor::stateful_pointer<root_state> self, std::shared_ptr<store> db,
       .then(
         [=](std::vector<device_desc>& devs) {
           auto& st = self->state;
-          self->request(st.handles.gate, request_timeout,
-                        register_atom::value, node, secret, st.local_host,
-                        std::move(devs))
+          self
+            ->request(st.handles.gate, request_timeout, register_atom::value,
+                      node, secret, st.local_host, std::move(devs))
             .then(
               [=](std::vector<std::string>&) {
                 auto& st = self->state;
@@ -125,8 +124,8 @@ root(root_actor::stateful_pointer<root_state> self, std::shared_ptr<store> db,
     caf::anon_send(caf::actor_cast<root_actor>(self), shutdown_atom::value);
   });
   return {
-    [=](get_atom) -> caf::result<task_manager_actor, store_reader_actor,
-                                 gatekeeper_actor> {
+    [=](get_atom)
+      -> caf::result<task_manager_actor, store_reader_actor, gatekeeper_actor> {
       auto& h = self->state.handles;
       return {h.manager, h.db, h.gate};
     },

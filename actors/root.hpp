@@ -45,9 +45,8 @@ struct root_state {
 /// Reads the start-up state from `db` (and fails the tasks that were
 /// running when the previous process ended), then spawns the components.
 /// Quits at once (an empty behavior) on a storage failure.
-root_actor::behavior_type
-root(root_actor::stateful_pointer<root_state> self, std::shared_ptr<store> db,
-     node_options opts);
+root_actor::behavior_type root(root_actor::stateful_pointer<root_state> self,
+                               std::shared_ptr<store> db, node_options opts);
 
 /// The start-up work of `root`, exposed for tests: running tasks become
 /// failed "interrupted by server restart"; pending tasks due by `now` come

@@ -47,8 +47,9 @@ void tick(scheduler_ptr self) {
 void refill(scheduler_ptr self, millis now) {
   auto& st = self->state;
   st.scanning_until = now + schedule_horizon;
-  self->request(st.db, request_timeout, due_atom::value, st.loaded_until,
-                st.scanning_until)
+  self
+    ->request(st.db, request_timeout, due_atom::value, st.loaded_until,
+              st.scanning_until)
     .then(
       [=](std::vector<due_entry>& entries) {
         auto& st = self->state;
@@ -67,9 +68,9 @@ void refill(scheduler_ptr self, millis now) {
 
 } // namespace
 
-scheduler_actor::behavior_type
-scheduler(scheduler_ptr self, store_actor db, std::function<millis()> clock,
-          millis loaded_from) {
+scheduler_actor::behavior_type scheduler(scheduler_ptr self, store_actor db,
+                                         std::function<millis()> clock,
+                                         millis loaded_from) {
   auto& st = self->state;
   st.db = std::move(db);
   st.clock = std::move(clock);

@@ -19,9 +19,9 @@ struct scheduler_state {
   due_sink_actor manager; // invalid until attached
   std::function<millis()> clock;
   std::multimap<millis, task_id> soon;
-  millis loaded_until = 0; // every due time below this is in `soon`
+  millis loaded_until = 0;   // every due time below this is in `soon`
   millis scanning_until = 0; // a store scan up to here is under way
-  millis tick_at = 0;      // when the armed timer fires, 0 = none
+  millis tick_at = 0;        // when the armed timer fires, 0 = none
 };
 
 /// `loaded_from`: due times below it are already queued by the manager.

@@ -95,7 +95,8 @@ caf::behavior script_runner(runner_ptr self, device_actor device,
   if (st.order.t.script_name.find('/') != std::string::npos
       || !is_script(path)) {
     // At once, without a process: the task fails, the device is free.
-    report(self, run_result{id, false,
+    report(self, run_result{id,
+                            false,
                             missing_script_remark(st.order.t.script_name,
                                                   st.opts.node),
                             {}});

@@ -66,7 +66,8 @@ caf::behavior sim_runner(caf::event_based_actor* self, device_actor dev,
   auto timeout = std::chrono::milliseconds(order.timeout);
   bool times_out = order.timeout > 0 && timeout < duration;
   for (size_t i = 0; i < steps->size(); ++i) {
-    auto at = duration * static_cast<int64_t>(i) / static_cast<int64_t>(steps->size());
+    auto at = duration * static_cast<int64_t>(i)
+              / static_cast<int64_t>(steps->size());
     if (!times_out || at < timeout)
       self->delayed_send(self, at, log_atom::value, i);
   }

@@ -46,16 +46,16 @@ store_behavior(store_actor::stateful_pointer<store_state> self,
         return failure(e, "log read");
       return lines;
     },
-    [=](log_atom, task_id id, std::vector<log_line>& lines)
-      -> caf::result<ok_atom> {
-      auto e = self->state.db->update({}, {task_log{id, std::move(lines),
-                                                    true}});
+    [=](log_atom, task_id id,
+        std::vector<log_line>& lines) -> caf::result<ok_atom> {
+      auto e = self->state.db->update({},
+                                      {task_log{id, std::move(lines), true}});
       if (e != store_errc::ok)
         return failure(e, "log append");
       return ok_atom::value;
     },
-    [=](due_atom, millis from, millis until)
-      -> caf::result<std::vector<due_entry>> {
+    [=](due_atom, millis from,
+        millis until) -> caf::result<std::vector<due_entry>> {
       std::vector<due_entry> out;
       auto e = self->state.db->for_each_due(from, until,
                                             [&](millis due, task_id id) {
@@ -72,8 +72,8 @@ store_behavior(store_actor::stateful_pointer<store_state> self,
         return failure(e, "account write");
       return ok_atom::value;
     },
-    [=](account_atom, erase_atom, const std::string& username)
-      -> caf::result<ok_atom> {
+    [=](account_atom, erase_atom,
+        const std::string& username) -> caf::result<ok_atom> {
       auto e = self->state.db->erase_account(username);
       if (e == store_errc::not_found)
         return make_error(ec::not_found, "no such account");
@@ -81,8 +81,8 @@ store_behavior(store_actor::stateful_pointer<store_state> self,
         return failure(e, "account removal");
       return ok_atom::value;
     },
-    [=](erase_atom, const std::vector<task_id>& ids)
-      -> caf::result<std::vector<task_id>> {
+    [=](erase_atom,
+        const std::vector<task_id>& ids) -> caf::result<std::vector<task_id>> {
       std::vector<task_id> erased;
       auto e = self->state.db->erase(ids, erased);
       if (e != store_errc::ok)
@@ -107,17 +107,16 @@ store_behavior(store_actor::stateful_pointer<store_state> self,
     [=](stats_atom) { return self->state.db->counts(); },
     [=](failed_atom) -> caf::result<std::vector<task>> {
       std::vector<task> out;
-      auto e = self->state.db->for_each_with_status(
-        task_status::failed, [&](const task& t) {
-          out.push_back(t);
-          return true;
-        });
+      auto e = self->state.db->for_each_with_status(task_status::failed,
+                                                    [&](const task& t) {
+                                                      out.push_back(t);
+                                                      return true;
+                                                    });
       if (e != store_errc::ok)
         return failure(e, "scan failed tasks");
       return out;
     },
-    [=](idem_atom, const std::string& key)
-      -> caf::result<idempotency_record> {
+    [=](idem_atom, const std::string& key) -> caf::result<idempotency_record> {
       idempotency_record out;
       auto e = self->state.db->find_idempotency(key, out);
       if (e == store_errc::not_found)

@@ -101,10 +101,10 @@ void with_task(manager_ptr self, task_id id, task_op op) {
 void write(manager_ptr self, std::vector<task> tasks,
            std::vector<task_log> logs, std::function<void()> then,
            std::function<void(const caf::error&)> failed) {
-  self->request(self->state.db, request_timeout, update_atom::value,
-                std::move(tasks), std::move(logs))
-    .then([=](ok_atom) { then(); },
-          [=](caf::error& err) { failed(err); });
+  self
+    ->request(self->state.db, request_timeout, update_atom::value,
+              std::move(tasks), std::move(logs))
+    .then([=](ok_atom) { then(); }, [=](caf::error& err) { failed(err); });
 }
 
 task_manager_actor handle(manager_ptr self) {
@@ -126,8 +126,8 @@ void admit(manager_ptr self, const task& t) {
     return;
   }
   auto& stored = st.active[t.id] = t;
-  self->send(spawn_device(self, stored.serial), enqueue_atom::value,
-             stored.id, gate(self, stored.username));
+  self->send(spawn_device(self, stored.serial), enqueue_atom::value, stored.id,
+             gate(self, stored.username));
 }
 
 void withdraw(manager_ptr self, task_id id) {

@@ -147,8 +147,7 @@ void attach_device(manager_ptr self, const std::string& node,
     auto& st = self->state;
     for (auto& a : st.accounts.found(d.serial, d.accounts))
       st.accounts.put(a);
-    self->send(spawn_device(self, d.serial), attach_atom::value, host, node,
-               d);
+    self->send(spawn_device(self, d.serial), attach_atom::value, host, node, d);
     attached(true);
   };
   if (st.devices.count(d.serial) != 0
@@ -225,8 +224,9 @@ void erase_account(manager_ptr self, const std::string& username,
     rp.deliver(make_error(ec::not_found, "no such account"));
     return;
   }
-  self->request(self->state.db, request_timeout, account_atom::value,
-                erase_atom::value, username)
+  self
+    ->request(self->state.db, request_timeout, account_atom::value,
+              erase_atom::value, username)
     .then(
       [=](ok_atom) mutable {
         // Tasks already created for it keep their account gate.
@@ -246,9 +246,10 @@ caf::result<T> promise(manager_ptr self, F f) {
 
 } // namespace
 
-task_manager_actor::behavior_type
-task_manager(manager_ptr self, store_actor db, task_manager_init init,
-             scheduler_actor timer, limiter_actor limiter) {
+task_manager_actor::behavior_type task_manager(manager_ptr self, store_actor db,
+                                               task_manager_init init,
+                                               scheduler_actor timer,
+                                               limiter_actor limiter) {
   auto& st = self->state;
   st.db = std::move(db);
   st.timer = std::move(timer);
@@ -294,13 +295,15 @@ task_manager(manager_ptr self, store_actor db, task_manager_init init,
       return promise<ids>(self, [&](auto rp) { erase(self, xs, rp); });
     },
     [=](device_atom) {
-      return promise<std::vector<device_info>>(
-        self, [&](auto rp) { list_devices(self, rp); });
+      return promise<std::vector<device_info>>(self, [&](auto rp) {
+        list_devices(self, rp);
+      });
     },
     [=](start_atom, task_id id, const std::string& serial,
         const std::string& node) {
-      return promise<run_order>(
-        self, [&](auto rp) { start(self, id, serial, node, rp); });
+      return promise<run_order>(self, [&](auto rp) {
+        start(self, id, serial, node, rp);
+      });
     },
     [=](done_atom, run_result& r) { finish(self, std::move(r)); },
     [=](log_atom, task_id id, std::vector<log_line>& lines) {
@@ -311,23 +314,27 @@ task_manager(manager_ptr self, store_actor db, task_manager_init init,
       attach_device(self, node, host, d, [](bool) {});
     },
     [=](screen_atom, const std::string& serial) {
-      return promise<std::string>(
-        self, [&](auto rp) { screenshot(self, serial, rp); });
+      return promise<std::string>(self, [&](auto rp) {
+        screenshot(self, serial, rp);
+      });
     },
     [=](register_atom, const std::string& node, const device_host_actor& host,
         const std::vector<device_desc>& devs) {
-      return promise<std::vector<std::string>>(
-        self, [&](auto rp) { register_host(self, node, host, devs, rp); });
+      return promise<std::vector<std::string>>(self, [&](auto rp) {
+        register_host(self, node, host, devs, rp);
+      });
     },
     [=](due_atom, const ids& xs) { wake(self, xs); },
     [=](account_atom, account& a) {
-      return promise<account>(
-        self, [&](auto rp) { put_account(self, std::move(a), rp); });
+      return promise<account>(self, [&](auto rp) {
+        put_account(self, std::move(a), rp);
+      });
     },
     [=](account_atom) { return self->state.accounts.all(); },
     [=](account_atom, erase_atom, const std::string& username) {
-      return promise<ok_atom>(
-        self, [&](auto rp) { erase_account(self, username, rp); });
+      return promise<ok_atom>(self, [&](auto rp) {
+        erase_account(self, username, rp);
+      });
     },
   };
 }

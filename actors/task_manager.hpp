@@ -26,14 +26,14 @@ namespace tmx {
 struct task_manager_init {
   task_id next_id = 1;
   uint64_t next_queue_seq = 1;
-  std::vector<task> pending;         // due ones, ascending queue_seq
-  millis loaded_until = 0;           // later due times come from the store
-  std::vector<std::string> devices;  // every serial ever seen
+  std::vector<task> pending;        // due ones, ascending queue_seq
+  millis loaded_until = 0;          // later due times come from the store
+  std::vector<std::string> devices; // every serial ever seen
   std::vector<account> accounts;
-  std::function<millis()> clock;     // wall clock unless a test drives it
+  std::function<millis()> clock; // wall clock unless a test drives it
   retry_policy retry;
-  double timeout_scale = 1.0;        // runner.timeout-scale
-  size_t device_limit = 0;           // 0 = no cap
+  double timeout_scale = 1.0; // runner.timeout-scale
+  size_t device_limit = 0;    // 0 = no cap
 };
 
 /// The operations waiting for one task, in arrival order: one at a time,

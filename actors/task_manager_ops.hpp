@@ -57,8 +57,7 @@ void withdraw(manager_ptr self, task_id id);
 // -- transitions (task_transitions.cpp) -------------------------------------
 
 void stop(manager_ptr self, task_id id, caf::typed_response_promise<task> rp);
-void retry(manager_ptr self, task_id id,
-           caf::typed_response_promise<task> rp);
+void retry(manager_ptr self, task_id id, caf::typed_response_promise<task> rp);
 void retry_all(manager_ptr self, caf::typed_response_promise<uint64_t> rp);
 void erase(manager_ptr self, std::vector<task_id> ids,
            caf::typed_response_promise<std::vector<task_id>> rp);

@@ -37,61 +37,62 @@ caf::error not_retryable(const task& t) {
 } // namespace
 
 void stop(manager_ptr self, task_id id, caf::typed_response_promise<task> rp) {
-  with_task(self, id, [=](const task* current, const caf::error& err,
-                          std::function<void()> done) mutable {
-    if (!current) {
-      rp.deliver(err);
-      return done();
-    }
-    if (!current->active()) {
-      rp.deliver(*current); // stop is idempotent
-      return done();
-    }
-    auto t = stopped(*current, self->state.clock());
-    std::vector<task_log> logs;
-    if (current->status == task_status::running)
-      logs.push_back(end_log(t));
-    write(
-      self, {t}, std::move(logs),
-      [=]() mutable {
-        withdraw(self, id);
-        rp.deliver(t);
-        done();
-      },
-      [=](const caf::error& err) mutable {
-        log_failure(id, "stop", err);
-        rp.deliver(err);
-        done();
-      });
-  });
+  with_task(self, id,
+            [=](const task* current, const caf::error& err,
+                std::function<void()> done) mutable {
+              if (!current) {
+                rp.deliver(err);
+                return done();
+              }
+              if (!current->active()) {
+                rp.deliver(*current); // stop is idempotent
+                return done();
+              }
+              auto t = stopped(*current, self->state.clock());
+              std::vector<task_log> logs;
+              if (current->status == task_status::running)
+                logs.push_back(end_log(t));
+              write(
+                self, {t}, std::move(logs),
+                [=]() mutable {
+                  withdraw(self, id);
+                  rp.deliver(t);
+                  done();
+                },
+                [=](const caf::error& err) mutable {
+                  log_failure(id, "stop", err);
+                  rp.deliver(err);
+                  done();
+                });
+            });
 }
 
-void retry(manager_ptr self, task_id id,
-           caf::typed_response_promise<task> rp) {
-  with_task(self, id, [=](const task* current, const caf::error& err,
-                          std::function<void()> done) mutable {
-    if (!current) {
-      rp.deliver(err);
-      return done();
-    }
-    if (current->status != task_status::failed) {
-      rp.deliver(not_retryable(*current));
-      return done();
-    }
-    auto& st = self->state;
-    auto t = retried(*current, st.next_queue_seq++, st.clock());
-    write(
-      self, {t}, {},
-      [=]() mutable {
-        admit(self, t);
-        rp.deliver(t);
-        done();
-      },
-      [=](const caf::error& err) mutable {
-        rp.deliver(err);
-        done();
-      });
-  });
+void retry(manager_ptr self, task_id id, caf::typed_response_promise<task> rp) {
+  with_task(self, id,
+            [=](const task* current, const caf::error& err,
+                std::function<void()> done) mutable {
+              if (!current) {
+                rp.deliver(err);
+                return done();
+              }
+              if (current->status != task_status::failed) {
+                rp.deliver(not_retryable(*current));
+                return done();
+              }
+              auto& st = self->state;
+              auto t = retried(*current, st.next_queue_seq++, st.clock());
+              write(
+                self, {t}, {},
+                [=]() mutable {
+                  admit(self, t);
+                  rp.deliver(t);
+                  done();
+                },
+                [=](const caf::error& err) mutable {
+                  rp.deliver(err);
+                  done();
+                });
+            });
 }
 
 void retry_all(manager_ptr self, caf::typed_response_promise<uint64_t> rp) {
@@ -171,9 +172,8 @@ void start(manager_ptr self, task_id id, std::string serial, std::string node,
       return unlock(self, id);
     }
     auto t = started(i->second, node, st.clock());
-    run_order order{t, serial,
-                    run_timeout(t.script_name, t.script_config,
-                                st.timeout_scale)};
+    run_order order{
+      t, serial, run_timeout(t.script_name, t.script_config, st.timeout_scale)};
     write(
       self, {t}, {start_log(t)},
       [=]() mutable {
@@ -227,23 +227,24 @@ void wake(manager_ptr self, const std::vector<task_id>& ids) {
   for (auto id : ids) {
     if (self->state.active.count(id) != 0)
       continue; // already in its queue
-    with_task(self, id, [=](const task* t, const caf::error&,
-                            std::function<void()> done) {
-      if (t && t->status == task_status::pending
-          && self->state.active.count(id) == 0)
-        admit(self, *t);
-      done();
-    });
+    with_task(self, id,
+              [=](const task* t, const caf::error&,
+                  std::function<void()> done) {
+                if (t && t->status == task_status::pending
+                    && self->state.active.count(id) == 0)
+                  admit(self, *t);
+                done();
+              });
   }
 }
 
 void append_lines(manager_ptr self, task_id id, std::vector<log_line> lines) {
   auto i = self->state.active.find(id);
-  if (i == self->state.active.end()
-      || i->second.status != task_status::running)
+  if (i == self->state.active.end() || i->second.status != task_status::running)
     return; // ended meanwhile: its log is closed
-  self->request(self->state.db, request_timeout, log_atom::value, id,
-                std::move(lines))
+  self
+    ->request(self->state.db, request_timeout, log_atom::value, id,
+              std::move(lines))
     .then([](ok_atom) {},
           [=](caf::error& err) { log_failure(id, "live log", err); });
 }

@@ -50,7 +50,8 @@ bool wait_for(int fd, short events, milliseconds timeout, int wake,
   pollfd fds[2] = {{fd, events, 0}, {wake, POLLIN, 0}};
   for (;;) {
     int n = ::poll(fds, wake >= 0 ? 2 : 1,
-                   timeout.count() < 0 ? -1 : static_cast<int>(timeout.count()));
+                   timeout.count() < 0 ? -1
+                                       : static_cast<int>(timeout.count()));
     if (n < 0 && errno == EINTR)
       continue;
     if (n < 0) {
@@ -82,7 +83,7 @@ bool connect_to(const adb_endpoint& at, milliseconds timeout, socket_fd& out,
     return false;
   }
   std::unique_ptr<addrinfo, decltype(&::freeaddrinfo)> guard(found,
-                                                              ::freeaddrinfo);
+                                                             ::freeaddrinfo);
   error = "adb server unreachable";
   for (auto* ai = found; ai != nullptr; ai = ai->ai_next) {
     socket_fd s(::socket(ai->ai_family,

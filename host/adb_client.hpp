@@ -25,12 +25,11 @@ struct adb_endpoint {
 /// at most `max_bytes` (a longer one is an error). False and `error`
 /// (adb's own words where it gave some) on failure; each step waits at most
 /// `timeout`.
-bool adb_device_service(const adb_endpoint& at, const std::string& serial,
-                        const std::string& service, std::string& output,
-                        std::string& error,
-                        std::chrono::milliseconds timeout
-                        = std::chrono::seconds(10),
-                        size_t max_bytes = 16u << 20);
+bool adb_device_service(
+  const adb_endpoint& at, const std::string& serial, const std::string& service,
+  std::string& output, std::string& error,
+  std::chrono::milliseconds timeout = std::chrono::seconds(10),
+  size_t max_bytes = 16u << 20);
 
 /// Follows the adb server's device list: `changed` gets the whole list on
 /// connect and on every change; `lost` once when the server cannot be
@@ -41,11 +40,10 @@ public:
   using changed_fn = std::function<void(std::vector<adb_device>)>;
   using lost_fn = std::function<void(std::string reason)>;
 
-  device_tracker(adb_endpoint at, changed_fn changed, lost_fn lost,
-                 std::chrono::milliseconds backoff_min
-                 = std::chrono::milliseconds(100),
-                 std::chrono::milliseconds backoff_max
-                 = std::chrono::seconds(2));
+  device_tracker(
+    adb_endpoint at, changed_fn changed, lost_fn lost,
+    std::chrono::milliseconds backoff_min = std::chrono::milliseconds(100),
+    std::chrono::milliseconds backoff_max = std::chrono::seconds(2));
 
   /// Stops following and joins the thread: no callback after it returns.
   ~device_tracker();

@@ -23,7 +23,9 @@ bool parse_hex_length(std::string_view four, size_t& out) {
 
 namespace {
 
-bool is_space(char c) { return c == ' ' || c == '\t'; }
+bool is_space(char c) {
+  return c == ' ' || c == '\t';
+}
 
 std::string_view skip_spaces(std::string_view s) {
   while (!s.empty() && is_space(s.front()))
@@ -82,8 +84,8 @@ int parse_battery_level(std::string_view dumpsys) {
       continue;
     auto value = skip_spaces(dumpsys.substr(pos + key.size()));
     int level = -1;
-    auto [ptr, err] = std::from_chars(value.data(),
-                                      value.data() + value.size(), level);
+    auto [ptr, err] = std::from_chars(value.data(), value.data() + value.size(),
+                                      level);
     if (err == std::errc{} && level >= 0 && level <= 100)
       return level;
   }

@@ -96,8 +96,8 @@ rgb colour_of(const std::string& serial) {
 }
 
 struct canvas {
-  std::vector<uint8_t> pixels =
-    std::vector<uint8_t>(sim_screen_width * sim_screen_height * 3);
+  std::vector<uint8_t> pixels = std::vector<uint8_t>(sim_screen_width
+                                                     * sim_screen_height * 3);
 
   void fill(rgb c) {
     for (size_t i = 0; i < pixels.size(); i += 3) {
@@ -151,8 +151,8 @@ void append_to_string(png_structp png, png_bytep data, png_size_t length) {
 // Only plain data lives across setjmp here: libpng reports errors by
 // longjmp, which would skip C++ destructors.
 bool encode(const canvas& c, std::string& out) {
-  png_structp png =
-    png_create_write_struct(PNG_LIBPNG_VER_STRING, nullptr, nullptr, nullptr);
+  png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, nullptr,
+                                            nullptr, nullptr);
   if (!png)
     return false;
   png_infop info = png_create_info_struct(png);

@@ -27,11 +27,11 @@ namespace tmx::host {
 namespace {
 
 using clock_type = std::chrono::steady_clock;
-using std::chrono::milliseconds;
 using detail::exec_plan;
 using detail::now_ms;
 using detail::output_batch;
 using detail::status_record;
+using std::chrono::milliseconds;
 
 // A process that escaped the group (setsid) may keep the output pipes open;
 // it gets this long after the shepherd is gone.
@@ -117,7 +117,10 @@ process_exit not_started(std::string why) {
 
 process_exit exit_from(int status) {
   bool exited = WIFEXITED(status);
-  return {true, {}, exited, exited ? WEXITSTATUS(status) : 0,
+  return {true,
+          {},
+          exited,
+          exited ? WEXITSTATUS(status) : 0,
           WIFSIGNALED(status) ? WTERMSIG(status) : 0};
 }
 
@@ -175,8 +178,8 @@ process_exit script_process::impl::watch() {
     return not_started(*why);
   unique_fd in_r, in, out_w, err_w, status, status_w;
   output_pipe out(false), err(true);
-  if (!open_pipe(in_r, in) || !open_pipe(out.pipe, out_w) ||
-      !open_pipe(err.pipe, err_w) || !open_pipe(status, status_w))
+  if (!open_pipe(in_r, in) || !open_pipe(out.pipe, out_w)
+      || !open_pipe(err.pipe, err_w) || !open_pipe(status, status_w))
     return not_started("cannot create a pipe: " + errno_text(errno));
   exec_plan plan;
   detail::plan_exec(plan, spec, {in_r.fd, out_w.fd, err_w.fd, status_w.fd});
@@ -235,8 +238,10 @@ process_exit script_process::impl::watch() {
       deadline = std::min(deadline, drain_until);
     auto wait = std::chrono::ceil<milliseconds>(deadline - now).count();
     // Closed descriptors are -1, which poll skips.
-    pollfd fds[] = {{wake_read.fd, POLLIN, 0}, {status.fd, POLLIN, 0},
-                    {out.pipe.fd, POLLIN, 0},  {err.pipe.fd, POLLIN, 0},
+    pollfd fds[] = {{wake_read.fd, POLLIN, 0},
+                    {status.fd, POLLIN, 0},
+                    {out.pipe.fd, POLLIN, 0},
+                    {err.pipe.fd, POLLIN, 0},
                     {in.fd, POLLOUT, 0}};
     ::poll(fds, 5, static_cast<int>(std::max<int64_t>(wait, 0)));
 
@@ -250,8 +255,8 @@ process_exit script_process::impl::watch() {
       if (w > 0)
         written += static_cast<size_t>(w);
       // EPIPE (the script closed its stdin) or all written: done either way.
-      if ((w < 0 && errno != EAGAIN && errno != EINTR) ||
-          written == spec.stdin_data.size())
+      if ((w < 0 && errno != EAGAIN && errno != EINTR)
+          || written == spec.stdin_data.size())
         in.reset();
     }
     if (fds[2].revents)
@@ -293,9 +298,10 @@ process_exit script_process::impl::watch() {
   return exit_from(shepherd_status); // the shepherd itself was killed
 }
 
-std::unique_ptr<script_process>
-script_process::start(process_spec spec, process_limits limits,
-                      lines_fn lines, ended_fn ended) {
+std::unique_ptr<script_process> script_process::start(process_spec spec,
+                                                      process_limits limits,
+                                                      lines_fn lines,
+                                                      ended_fn ended) {
   auto p = std::make_unique<impl>();
   p->spec = std::move(spec);
   p->limits = limits;
@@ -308,8 +314,8 @@ script_process::start(process_spec spec, process_limits limits,
   return self;
 }
 
-script_process::script_process(std::unique_ptr<impl> p)
-  : impl_(std::move(p)) {}
+script_process::script_process(std::unique_ptr<impl> p) : impl_(std::move(p)) {
+}
 
 void script_process::terminate(std::chrono::milliseconds grace) {
   impl_->request(std::max(grace, milliseconds{0}));

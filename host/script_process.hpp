@@ -17,7 +17,7 @@ struct process_spec {
   std::string executable;        // path of the script
   std::vector<std::string> args; // argv[1..]
   std::vector<std::string> env;  // "KEY=value": set on top of the host's own
-  std::string stdin_data;        // written to standard input, which is then closed
+  std::string stdin_data; // written to standard input, which is then closed
 };
 
 struct process_limits {
@@ -28,18 +28,18 @@ struct process_limits {
 
 /// One line the process printed.
 struct output_line {
-  int64_t at = 0;        // milliseconds since the Unix epoch
+  int64_t at = 0; // milliseconds since the Unix epoch
   bool is_stderr = false;
-  std::string text;      // without the line end
+  std::string text; // without the line end
 };
 
 /// How the process ended.
 struct process_exit {
-  bool started = false;  // false: not started at all; `error` says why
+  bool started = false; // false: not started at all; `error` says why
   std::string error;
-  bool exited = false;   // ended on its own with `code`
+  bool exited = false; // ended on its own with `code`
   int code = 0;
-  int signal = 0;        // else: killed by this signal
+  int signal = 0; // else: killed by this signal
 };
 
 /// One running script. Callbacks come from the watcher thread: `lines` every
@@ -50,9 +50,9 @@ public:
   using ended_fn = std::function<void(process_exit)>;
 
   /// Never blocks on the child: the fork happens on the watcher thread.
-  static std::unique_ptr<script_process>
-  start(process_spec spec, process_limits limits, lines_fn lines,
-        ended_fn ended);
+  static std::unique_ptr<script_process> start(process_spec spec,
+                                               process_limits limits,
+                                               lines_fn lines, ended_fn ended);
 
   /// SIGTERM to the process group now, SIGKILL after `grace` if any of it
   /// is still there. Returns at once.

@@ -57,7 +57,9 @@ void report(int fd, int32_t kind, int32_t value) {
 }
 
 // The shepherd's PDEATHSIG: the host is gone, so is every process of the run.
-void on_host_gone(int) { ::kill(0, SIGKILL); }
+void on_host_gone(int) {
+  ::kill(0, SIGKILL);
+}
 
 void set_disposition(int sig, void (*handler)(int)) {
   struct sigaction sa {};

@@ -304,7 +304,8 @@ struct http_server::impl {
   bool authorised(const request& req) const {
     if (opts.token.empty())
       return true;
-    auto value = req->header().opt_value_of(restinio::http_field::authorization);
+    auto value = req->header().opt_value_of(
+      restinio::http_field::authorization);
     constexpr std::string_view scheme = "Bearer ";
     if (!value || value->size() < scheme.size()
         || view(*value).substr(0, scheme.size()) != scheme)

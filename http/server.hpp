@@ -22,7 +22,7 @@ struct http_options {
   std::string address = "localhost"; // 127.0.0.1 and, where it exists, ::1
   uint16_t port = 50809;
   size_t threads = 2;
-  size_t max_in_flight = 4096;  // requests handled at once before 50301
+  size_t max_in_flight = 4096; // requests handled at once before 50301
   size_t max_connections = 10000;
   std::chrono::milliseconds idle_timeout{30000}; // read / write a message
   std::string token; // "" = no token needed (http.token)

@@ -69,8 +69,7 @@ api_error read_names(const Value& body, const char* name,
   if (list == nullptr)
     return {};
   if (!list->IsArray())
-    return invalid(std::string(name)
-                   + " must be a non-empty array of strings");
+    return invalid(std::string(name) + " must be a non-empty array of strings");
   std::set<std::string> seen;
   for (rapidjson::SizeType i = 0; i < list->Size(); ++i) {
     const Value& item = (*list)[i];
@@ -205,8 +204,7 @@ api_error parse_create_request(std::string_view body, millis now,
   if (!config->value.IsObject())
     return invalid("script_config must be an object");
   auto& alloc = doc.GetAllocator();
-  if (auto err = validate_script_config(out.script_name, config->value,
-                                        alloc))
+  if (auto err = validate_script_config(out.script_name, config->value, alloc))
     return err;
   if (fans_out_per_target(out.script_name))
     fan_out(config->value, alloc, out.configs);

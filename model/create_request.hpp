@@ -15,9 +15,9 @@ struct create_request {
   std::vector<std::string> serials;   // device mode (exactly one of these
   std::vector<std::string> usernames; // two is non-empty)
   std::string script_name;
-  bool multi_account = false;         // device mode only
-  millis start_at = 0;                // 0 = now (no start_time given)
-  int min_interval = 0;               // minutes, 0 <= min <= max
+  bool multi_account = false; // device mode only
+  millis start_at = 0;        // 0 = now (no start_time given)
+  int min_interval = 0;       // minutes, 0 <= min <= max
   int max_interval = 0;
   /// One compact JSON object per fan-out unit, defaults applied: one entry
   /// for most scripts; for follow/unfollow one per target user, each with

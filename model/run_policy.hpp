@@ -33,7 +33,7 @@ std::string start_line(const task& t);
 
 /// Auto-retry policy (`retry.*` options).
 struct retry_policy {
-  uint32_t max_auto = 0;  // 0 = off
+  uint32_t max_auto = 0; // 0 = off
   millis delay_min = 5000;
   millis delay_max = 60000;
 };

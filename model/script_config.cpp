@@ -20,7 +20,7 @@ enum class kind : uint8_t {
   choice,       // one of `choices`
   loose_choice, // one of `choices`; integers accepted, stored as strings
   boolean,
-  text_list,    // array of strings
+  text_list, // array of strings
 };
 
 struct field_rule {
@@ -143,8 +143,12 @@ constexpr script_rules scripts[] = {
   {"post", all_of(post_fields), all_of(post_requirements), {}, {}, false},
   {"follow", all_of(follow_fields), {}, {}, {}, true},
   {"unfollow", all_of(follow_fields), {}, {}, {}, true},
-  {"account_warmup", all_of(warmup_fields), {}, "min_duration",
-   "max_duration", false},
+  {"account_warmup",
+   all_of(warmup_fields),
+   {},
+   "min_duration",
+   "max_duration",
+   false},
 };
 
 // Scripts of the product family that the API does not run.
@@ -252,8 +256,7 @@ bool conforms(const field_rule& rule, Value& v, allocator& alloc) {
   return false;
 }
 
-api_error check_field(const field_rule& rule, Value& config,
-                      allocator& alloc) {
+api_error check_field(const field_rule& rule, Value& config, allocator& alloc) {
   auto it = config.FindMember(key_of(rule.name));
   if (it != config.MemberEnd() && it->value.IsNull()) {
     config.EraseMember(it);
@@ -295,8 +298,8 @@ api_error check_requirement(const requirement& r, const Value& config) {
       || given(config, r.unless_given) || given(config, r.field))
     return {};
   std::string msg = "script_config." + std::string(r.field)
-                    + " is required when " + std::string(r.when_field)
-                    + " is " + std::string(r.when_value);
+                    + " is required when " + std::string(r.when_field) + " is "
+                    + std::string(r.when_value);
   if (!r.unless_given.empty())
     msg += " and " + std::string(r.unless_given) + " is empty";
   return invalid(std::move(msg));

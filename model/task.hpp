@@ -34,18 +34,18 @@ bool parse_status(std::string_view text, task_status& out);
 struct task {
   task_id id = 0;
   std::string serial;
-  std::string username;      // "" = null (device mode without accounts)
+  std::string username; // "" = null (device mode without accounts)
   std::string script_name;
   std::string script_config; // compact JSON object text, defaults applied
   task_status status = task_status::pending;
   std::string source = "api"; // "api" | "ui"
-  millis scheduled_at = 0;   // 0 = as soon as possible
+  millis scheduled_at = 0;    // 0 = as soon as possible
   millis created_at = 0;
   millis started_at = 0;
   millis finished_at = 0;
   uint32_t retry_count = 0;
   std::string remark;
-  std::string node;          // "" = null (never ran)
+  std::string node; // "" = null (never ran)
   /// Position in the device queue: assigned each time the task becomes
   /// pending, so a restart rebuilds every queue in its original order.
   uint64_t queue_seq = 0;
@@ -60,6 +60,8 @@ struct task {
 };
 
 bool operator==(const task& a, const task& b);
-inline bool operator!=(const task& a, const task& b) { return !(a == b); }
+inline bool operator!=(const task& a, const task& b) {
+  return !(a == b);
+}
 
 } // namespace tmx

@@ -60,8 +60,8 @@ std::string invalid_utf8_path(const rapidjson::Value& v,
       std::string name(m.name.GetString(), m.name.GetStringLength());
       if (!valid_utf8(name))
         return at.empty() ? "body" : at; // a key cannot name itself
-      auto bad = invalid_utf8_path(m.value, at.empty() ? name
-                                                       : at + "." + name);
+      auto bad = invalid_utf8_path(m.value,
+                                   at.empty() ? name : at + "." + name);
       if (!bad.empty())
         return bad;
     }

@@ -73,8 +73,8 @@ bool parse_clock(std::string_view text, int& hour, int& minute) {
   if (text.size() != 4 && text.size() != 5)
     return false;
   scanner s{text};
-  return s.digits(text.size() - 3, hour) && s.skip(':')
-         && s.digits(2, minute) && s.done() && hour <= 23 && minute <= 59;
+  return s.digits(text.size() - 3, hour) && s.skip(':') && s.digits(2, minute)
+         && s.done() && hour <= 23 && minute <= 59;
 }
 
 // Local wall-clock time on the calendar day `day_offset` days after the one
@@ -115,8 +115,8 @@ enum class iso_result { ok, no_offset, invalid };
 iso_result parse_iso(std::string_view text, millis& out) {
   scanner s{text};
   int year, month, day, hour, minute, second = 0, ms = 0;
-  if (!s.digits(4, year) || !s.skip('-') || !s.digits(2, month)
-      || !s.skip('-') || !s.digits(2, day) || !(s.skip('T') || s.skip(' '))
+  if (!s.digits(4, year) || !s.skip('-') || !s.digits(2, month) || !s.skip('-')
+      || !s.digits(2, day) || !(s.skip('T') || s.skip(' '))
       || !s.digits(2, hour) || !s.skip(':') || !s.digits(2, minute))
     return iso_result::invalid;
   if (s.skip(':')) {

@@ -50,8 +50,7 @@ task_log end_log(const task& ended) {
   return {ended.id, {{ended.finished_at, "failed: " + ended.remark}}, true};
 }
 
-bool retries_automatically(const task& t, bool ok,
-                           const retry_policy& policy) {
+bool retries_automatically(const task& t, bool ok, const retry_policy& policy) {
   return !ok && t.auto_retry_count < policy.max_auto;
 }
 
@@ -69,10 +68,9 @@ run_end after_run(const task& t, run_result r, const retry_policy& policy,
     next.remark = r.remark;
     next.auto_retry_count += 1;
     next.scheduled_at = now + retry_delay;
-    out.log.lines.push_back({now, "automatic retry "
-                                    + std::to_string(next.auto_retry_count)
-                                    + " of "
-                                    + std::to_string(policy.max_auto)});
+    out.log.lines.push_back(
+      {now, "automatic retry " + std::to_string(next.auto_retry_count) + " of "
+              + std::to_string(policy.max_auto)});
   } else {
     next.status = r.ok ? task_status::completed : task_status::failed;
   }

@@ -58,7 +58,6 @@ run_end after_run(const task& t, run_result r, const retry_policy& policy,
                   millis now, millis retry_delay, uint64_t queue_seq);
 
 /// Whether a failed run of `t` is retried automatically under `policy`.
-bool retries_automatically(const task& t, bool ok,
-                           const retry_policy& policy);
+bool retries_automatically(const task& t, bool ok, const retry_policy& policy);
 
 } // namespace tmx

@@ -48,8 +48,7 @@ struct digest {
 struct check_state {
   check_state(const std::function<void(const std::string&)>& r,
               const std::function<void(uint64_t, uint64_t)>& p)
-    : report(r), progress(p) {
-  }
+    : report(r), progress(p) {}
 
   const std::function<void(const std::string&)>& report;
   const std::function<void(uint64_t, uint64_t)>& progress;
@@ -60,8 +59,8 @@ struct check_state {
   uint64_t max_queue_seq = 0;
   std::set<task_id> undecodable;
   std::map<std::string, uint64_t> recount; // counter key → tasks
-  std::map<char, digest> expected; // index tag → entries the tasks call for
-  store_errc error = store_errc::ok;       // a read failed: stop
+  std::map<char, digest> expected;   // index tag → entries the tasks call for
+  store_errc error = store_errc::ok; // a read failed: stop
 
   // One more key walked; progress every few thousand keys.
   void tick() {

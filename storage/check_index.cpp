@@ -33,8 +33,9 @@ std::string missing_entry(const task& t, std::string_view key) {
 
 } // namespace
 
-store_errc store::impl::find_missing_entries(
-  check_state& st, const std::set<char>& parts) const {
+store_errc
+store::impl::find_missing_entries(check_state& st,
+                                  const std::set<char>& parts) const {
   return for_each_entry(cf::tasks, [&](const auto& key, const auto& value) {
     st.tick();
     task t;
@@ -73,12 +74,10 @@ void store::impl::check_index_entry(check_state& st, keys::field f,
   // that its counters are not reported as well.
   if (st.undecodable.count(id) != 0)
     ++st.recount[keys::value_prefix(f, v)];
-  auto entry = "index entry " + shown(f, v) + " of task "
-               + std::to_string(id);
+  auto entry = "index entry " + shown(f, v) + " of task " + std::to_string(id);
   auto t = indexed_task(st, id, entry);
   if (t && keys::field_value(*t, f) != v)
-    st.report(entry + ": the task has "
-              + shown(f, keys::field_value(*t, f)));
+    st.report(entry + ": the task has " + shown(f, keys::field_value(*t, f)));
 }
 
 void store::impl::check_due_entry(check_state& st, millis at,
@@ -145,8 +144,8 @@ store_errc store::impl::check_index(check_state& st) const {
   for (char tag : differ) {
     if (e != store_errc::ok || st.error != store_errc::ok)
       break;
-    e = walk(cf::index, std::string(1, tag), std::string(1, tag + 1),
-             false, [&](const auto& key, const auto&) {
+    e = walk(cf::index, std::string(1, tag), std::string(1, tag + 1), false,
+             [&](const auto& key, const auto&) {
                st.tick();
                index_entry(st, key.ToStringView(), true);
                return st.error == store_errc::ok;

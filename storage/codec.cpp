@@ -131,11 +131,11 @@ bool decode(std::string_view in, task& out) {
   record_reader r{in, task_format};
   uint8_t status = 0;
   if (!(r.u64(out.id) && r.str(out.serial) && r.str(out.username)
-        && r.str(out.script_name) && r.str(out.script_config)
-        && r.byte(status) && r.str(out.source) && r.i64(out.scheduled_at)
-        && r.i64(out.created_at) && r.i64(out.started_at)
-        && r.i64(out.finished_at) && r.u32(out.retry_count)
-        && r.str(out.remark) && r.str(out.node) && r.u64(out.queue_seq)))
+        && r.str(out.script_name) && r.str(out.script_config) && r.byte(status)
+        && r.str(out.source) && r.i64(out.scheduled_at) && r.i64(out.created_at)
+        && r.i64(out.started_at) && r.i64(out.finished_at)
+        && r.u32(out.retry_count) && r.str(out.remark) && r.str(out.node)
+        && r.u64(out.queue_seq)))
     return false;
   out.auto_retry_count = 0; // format 1 has none
   if (r.format() >= 2 && !r.u32(out.auto_retry_count))

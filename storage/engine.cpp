@@ -56,15 +56,13 @@ store_errc decode_task(task_id id, const rocksdb::Slice& bytes, task& out) {
 }
 
 std::optional<std::string> due_entry(const task* t) {
-  if (t == nullptr || t->status != task_status::pending
-      || t->scheduled_at == 0)
+  if (t == nullptr || t->status != task_status::pending || t->scheduled_at == 0)
     return std::nullopt;
   return keys::due(t->scheduled_at, t->id);
 }
 
 bool is_indexed(keys::field f) {
-  return std::find(keys::indexed_fields.begin(), keys::indexed_fields.end(),
-                   f)
+  return std::find(keys::indexed_fields.begin(), keys::indexed_fields.end(), f)
          != keys::indexed_fields.end();
 }
 
@@ -131,14 +129,12 @@ bool store::impl::open_db(std::string& error) {
 
   // Fails on a new database, which is fine unless we may not create one.
   std::vector<std::string> existing;
-  auto listed = rocksdb::DB::ListColumnFamilies(db_opts, opts.path,
-                                                &existing);
+  auto listed = rocksdb::DB::ListColumnFamilies(db_opts, opts.path, &existing);
   if (opts.read_only && !listed.ok())
     return refuse(error, "cannot open read-only", listed.ToString());
   for (const char* name : cf_names)
     if (opts.read_only
-        && std::find(existing.begin(), existing.end(), name)
-             == existing.end())
+        && std::find(existing.begin(), existing.end(), name) == existing.end())
       return refuse(error, "not a tmx data directory",
                     std::string("no column family '") + name + "'");
   // A primary must open every family the database has, even unknown
@@ -150,8 +146,7 @@ bool store::impl::open_db(std::string& error) {
 
   auto s = opts.read_only
              ? open_read_only(db_opts, families)
-             : rocksdb::DB::Open(db_opts, opts.path, families, &handles,
-                                 &db);
+             : rocksdb::DB::Open(db_opts, opts.path, families, &handles, &db);
   return s.ok() || refuse(error, "cannot open", s.ToString());
 }
 
@@ -174,8 +169,8 @@ rocksdb::Status store::impl::open_read_only(
     if (db != nullptr)
       close();
   }
-  return rocksdb::DB::OpenForReadOnly(db_opts, opts.path, families,
-                                      &handles, &db);
+  return rocksdb::DB::OpenForReadOnly(db_opts, opts.path, families, &handles,
+                                      &db);
 }
 
 rocksdb::Status store::impl::read_meta(std::string_view key,
@@ -211,9 +206,8 @@ bool store::impl::check_schema(std::string& error) {
 // A database without a schema version: a new one, unless it holds tasks.
 bool store::impl::initialise(std::string& error) {
   bool empty = true;
-  auto e = walk_ids(cf::tasks, "", true, [&](task_id, const auto&) {
-    return empty = false;
-  });
+  auto e = walk_ids(cf::tasks, "", true,
+                    [&](task_id, const auto&) { return empty = false; });
   if (e != store_errc::ok || !empty || opts.read_only)
     return refuse(error, "schema_mismatch",
                   "no schema version (not a tmx data directory?)");
@@ -232,14 +226,13 @@ bool store::impl::migrate_from_1(std::string& error) {
     return true;
   });
   if (e != store_errc::ok)
-    return refuse(error, "cannot migrate from schema version 1",
-                  to_string(e));
+    return refuse(error, "cannot migrate from schema version 1", to_string(e));
   return write_schema(batch, error, "cannot migrate from schema version 1");
 }
 
 // Writes `batch` with the current schema version, synced.
-bool store::impl::write_schema(rocksdb::WriteBatch& batch,
-                               std::string& error, const std::string& what) {
+bool store::impl::write_schema(rocksdb::WriteBatch& batch, std::string& error,
+                               const std::string& what) {
   batch.Put(handle(cf::meta), keys::schema_version,
             keys::u64_bytes(schema_version));
   rocksdb::WriteOptions wo;
@@ -296,7 +289,8 @@ store_errc store::impl::load_task(task_id id, task& out,
 
 // -- the store --------------------------------------------------------------
 
-store::store(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
+store::store(std::unique_ptr<impl> p) : impl_(std::move(p)) {
+}
 
 store::~store() = default;
 

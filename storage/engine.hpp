@@ -37,9 +37,10 @@ enum class cf : size_t {
   logs,        // id → log record
 };
 
-constexpr std::array<const char*, 8> cf_names{
-  "tasks", "index", "counters", "meta",
-  "accounts", "devices", "idempotency", "logs"};
+constexpr std::array<const char*, 8> cf_names{"tasks",       "index",
+                                              "counters",    "meta",
+                                              "accounts",    "devices",
+                                              "idempotency", "logs"};
 
 store_errc errc_of(const rocksdb::Status& s);
 
@@ -80,7 +81,7 @@ struct store::impl {
   options opts;
   rocksdb::DB* db = nullptr; // owned: closed after its handles in ~impl
   std::vector<rocksdb::ColumnFamilyHandle*> handles; // cf order first
-  std::filesystem::path secondary_dir; // removed at close
+  std::filesystem::path secondary_dir;               // removed at close
   task_id next_id = 1;
   uint64_t next_queue_seq = 1;
   // Every counter of the counters table, loaded at open: writes need the
@@ -102,9 +103,9 @@ struct store::impl {
   bool refuse(std::string& error, const std::string& what,
               const std::string& detail) const;
   bool open_db(std::string& error);
-  rocksdb::Status open_read_only(
-    const rocksdb::DBOptions& db_opts,
-    const std::vector<rocksdb::ColumnFamilyDescriptor>& families);
+  rocksdb::Status
+  open_read_only(const rocksdb::DBOptions& db_opts,
+                 const std::vector<rocksdb::ColumnFamilyDescriptor>& families);
   /// A u64 of the meta table; `out` stays as it is when the key is absent.
   rocksdb::Status read_meta(std::string_view key, uint64_t& out) const;
   bool check_schema(std::string& error);
@@ -135,8 +136,7 @@ struct store::impl {
   /// returns false.
   template <class F>
   store_errc for_each_entry(cf family, F&& f) const {
-    std::unique_ptr<rocksdb::Iterator> it{
-      db->NewIterator({}, handle(family))};
+    std::unique_ptr<rocksdb::Iterator> it{db->NewIterator({}, handle(family))};
     for (it->SeekToFirst(); it->Valid() && f(it->key(), it->value());
          it->Next()) {
     }
@@ -146,8 +146,8 @@ struct store::impl {
   /// Calls f(key, value) for every key of `family` in [lower, upper),
   /// descending or ascending, until f returns false.
   template <class F>
-  store_errc walk(cf family, const std::string& lower,
-                  const std::string& upper, bool descending, F&& f) const {
+  store_errc walk(cf family, const std::string& lower, const std::string& upper,
+                  bool descending, F&& f) const {
     rocksdb::Slice lower_slice{lower};
     rocksdb::Slice upper_slice{upper};
     rocksdb::ReadOptions ro;
@@ -167,8 +167,8 @@ struct store::impl {
   /// Calls f(id, value) for every key of `family` that is `prefix` followed
   /// by an id, highest id first or lowest first, until f returns false.
   template <class F>
-  store_errc walk_ids(cf family, const std::string& prefix,
-                      bool newest_first, F&& f) const {
+  store_errc walk_ids(cf family, const std::string& prefix, bool newest_first,
+                      F&& f) const {
     // Every key of the range is exactly prefix + 8 bytes, so prefix + 0xff..
     // is its last possible key and one more byte an exclusive bound.
     auto end = prefix + std::string(keys::id_size, '\xff') + '\0';
@@ -177,8 +177,8 @@ struct store::impl {
                   [&](const rocksdb::Slice& key, const rocksdb::Slice& value) {
                     if (key.size() != prefix.size() + keys::id_size)
                       return !(corrupt = true);
-                    return f(keys::get_u64(key.ToStringView().substr(
-                               prefix.size())),
+                    return f(keys::get_u64(
+                               key.ToStringView().substr(prefix.size())),
                              value);
                   });
     return corrupt ? store_errc::corrupt : e;
@@ -191,13 +191,14 @@ struct store::impl {
   store_errc for_each_task_of(cf family, const std::string& prefix,
                               F&& f) const {
     auto e = store_errc::ok;
-    auto walked = walk_ids(
-      family, prefix, false, [&](task_id id, const rocksdb::Slice& value) {
-        task t;
-        e = family == cf::tasks ? engine::decode_task(id, value, t)
-                                : load_task(id, t, store_errc::corrupt);
-        return e == store_errc::ok && f(t);
-      });
+    auto walked = walk_ids(family, prefix, false,
+                           [&](task_id id, const rocksdb::Slice& value) {
+                             task t;
+                             e = family == cf::tasks
+                                   ? engine::decode_task(id, value, t)
+                                   : load_task(id, t, store_errc::corrupt);
+                             return e == store_errc::ok && f(t);
+                           });
     return e != store_errc::ok ? e : walked;
   }
 
@@ -205,10 +206,10 @@ struct store::impl {
   /// false.
   template <class F>
   store_errc for_each_with_status(task_status status, F&& f) const {
-    return for_each_task_of(
-      cf::index,
-      keys::value_prefix(keys::field::status, keys::status_value(status)),
-      std::forward<F>(f));
+    return for_each_task_of(cf::index,
+                            keys::value_prefix(keys::field::status,
+                                               keys::status_value(status)),
+                            std::forward<F>(f));
   }
 
   // -- writing (writes.cpp) -------------------------------------------------

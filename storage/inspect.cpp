@@ -127,8 +127,7 @@ store_errc store::impl::check_counters(check_state& st) const {
     return true;
   });
   for (const auto& [key, n] : st.recount)
-    st.report(*name(key) + " is missing, a recount gives "
-              + std::to_string(n));
+    st.report(*name(key) + " is missing, a recount gives " + std::to_string(n));
   return e;
 }
 
@@ -143,8 +142,8 @@ store_errc store::impl::check_meta(check_state& st) const {
               + std::to_string(st.max_id));
   if (st.max_queue_seq > 0 && next_seq <= st.max_queue_seq)
     st.report("next_queue_seq is " + std::to_string(next_seq)
-              + ", not above the queue_seq "
-              + std::to_string(st.max_queue_seq) + " of a task");
+              + ", not above the queue_seq " + std::to_string(st.max_queue_seq)
+              + " of a task");
   return store_errc::ok;
 }
 
@@ -171,8 +170,8 @@ store_errc store::impl::check_logs(check_state& st) const {
 
 // -- the store --------------------------------------------------------------
 
-store_errc store::for_each_task(
-  const std::function<bool(const task&)>& f) const {
+store_errc
+store::for_each_task(const std::function<bool(const task&)>& f) const {
   return impl_->for_each_task_of(cf::tasks, "", f);
 }
 
@@ -199,11 +198,11 @@ store_errc store::info(store_info& out) const {
   });
   for (auto [family, into] : {std::pair{cf::devices, &out.devices},
                               std::pair{cf::accounts, &out.accounts}})
-    if (auto e = i.for_each_entry(family, [into = into](const auto&,
-                                                        const auto&) {
-          ++*into;
-          return true;
-        });
+    if (auto e = i.for_each_entry(family,
+                                  [into = into](const auto&, const auto&) {
+                                    ++*into;
+                                    return true;
+                                  });
         e != store_errc::ok)
       return e;
   using props = rocksdb::DB::Properties;
@@ -234,9 +233,9 @@ store_errc store::check(
   for (const auto& [key, n] : impl_->counters)
     st.total += n;
   st.total += counts().by_status[static_cast<size_t>(task_status::pending)];
-  for (auto walk : {&impl::check_tasks, &impl::check_index,
-                    &impl::check_counters, &impl::check_meta,
-                    &impl::check_logs}) {
+  for (auto walk :
+       {&impl::check_tasks, &impl::check_index, &impl::check_counters,
+        &impl::check_meta, &impl::check_logs}) {
     auto e = (impl_.get()->*walk)(st);
     if (e == store_errc::ok)
       e = st.error;

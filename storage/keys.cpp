@@ -59,8 +59,8 @@ std::string value_prefix(field f, std::string_view value) {
   return out;
 }
 
-bool split_value_prefix(std::string_view key, field& f,
-                        std::string_view& value, std::string_view& rest) {
+bool split_value_prefix(std::string_view key, field& f, std::string_view& value,
+                        std::string_view& rest) {
   constexpr size_t header = 1 + 4;
   if (key.size() < header)
     return false;

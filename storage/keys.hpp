@@ -54,8 +54,8 @@ std::string value_prefix(field f, std::string_view value);
 /// Reads a key that starts with a value_prefix: its field, its value and
 /// the bytes after it (an index entry's id; nothing in a counter key).
 /// False when the key is too short for the length it holds.
-bool split_value_prefix(std::string_view key, field& f,
-                        std::string_view& value, std::string_view& rest);
+bool split_value_prefix(std::string_view key, field& f, std::string_view& value,
+                        std::string_view& rest);
 
 /// "status", "serial", "script", "source", "due" or "total".
 const char* field_name(field f);

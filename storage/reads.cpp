@@ -120,8 +120,9 @@ task_counts store::counts() const {
   return out;
 }
 
-store_errc store::for_each_with_status(
-  task_status status, const std::function<bool(const task&)>& f) const {
+store_errc
+store::for_each_with_status(task_status status,
+                            const std::function<bool(const task&)>& f) const {
   return impl_->for_each_with_status(status, f);
 }
 
@@ -167,8 +168,7 @@ std::vector<std::string> store::devices() const {
   return out;
 }
 
-store_errc store::get_account(const std::string& username,
-                              account& out) const {
+store_errc store::get_account(const std::string& username, account& out) const {
   std::string bytes;
   if (auto e = impl_->read(cf::accounts, username, bytes); e != store_errc::ok)
     return e;

@@ -52,10 +52,10 @@ struct value_count {
 /// What an operator wants to know about a data directory (tmxctl db info).
 struct store_info {
   std::string path;
-  uint64_t schema_version = 0; // as stored
-  task_id next_id = 0;         // as stored (0: none stored yet)
-  uint64_t next_queue_seq = 0; // as stored
-  task_counts counts;          // from the counters
+  uint64_t schema_version = 0;     // as stored
+  task_id next_id = 0;             // as stored (0: none stored yet)
+  uint64_t next_queue_seq = 0;     // as stored
+  task_counts counts;              // from the counters
   std::vector<value_count> values; // by field, then value
   uint64_t devices = 0;
   uint64_t accounts = 0;
@@ -137,25 +137,25 @@ public:
   /// One page (1-based) of the tasks matching `filter`, newest first.
   /// Walks an index, never the whole task table; `total` comes from a
   /// counter when at most one filter is set.
-  store_errc list(const task_filter& filter, uint32_t page,
-                  uint32_t page_size, task_page& out) const;
+  store_errc list(const task_filter& filter, uint32_t page, uint32_t page_size,
+                  task_page& out) const;
 
   /// Exact, from counters.
   task_counts counts() const;
 
   /// Calls `f` for every task with `status`, ascending id, by walking the
   /// status index. Stops early when `f` returns false.
-  store_errc for_each_with_status(task_status status,
-                                  const std::function<bool(const task&)>& f)
-    const;
+  store_errc
+  for_each_with_status(task_status status,
+                       const std::function<bool(const task&)>& f) const;
 
   /// Calls `f` for every pending task with a scheduled_at in [from, until),
   /// ascending (scheduled_at, id), by walking the due index. Stops early
   /// when `f` returns false. schema_mismatch on a read-only instance of a
   /// version-1 store, which has no due index (a writer migrates it).
-  store_errc for_each_due(
-    millis from, millis until,
-    const std::function<bool(millis due, task_id id)>& f) const;
+  store_errc
+  for_each_due(millis from, millis until,
+               const std::function<bool(millis due, task_id id)>& f) const;
 
   /// Calls `f` for every task, ascending id, by walking the task table.
   /// Stops early when `f` returns false; corrupt (and stops) at a record
@@ -178,8 +178,7 @@ public:
   /// read-only instance, whose view does not move during the walk.
   store_errc check(
     const std::function<void(const std::string& problem)>& report,
-    const std::function<void(uint64_t done, uint64_t total)>& progress)
-    const;
+    const std::function<void(uint64_t done, uint64_t total)>& progress) const;
 
   // -- idempotency keys -----------------------------------------------------
 

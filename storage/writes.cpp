@@ -57,8 +57,7 @@ void store::impl::stage(task_change& c, const task* before,
       --c.counter_deltas[keys::value_prefix(f, *from)];
     }
     if (to) {
-      c.batch.Put(handle(cf::index), keys::index(f, *to, id),
-                  rocksdb::Slice());
+      c.batch.Put(handle(cf::index), keys::index(f, *to, id), rocksdb::Slice());
       ++c.counter_deltas[keys::value_prefix(f, *to)];
     }
   }
@@ -101,7 +100,7 @@ store_errc store::impl::stage_log(task_change& c, const task_log& log) const {
   auto bytes = lines.size() <= max_log_lines
                  ? codec::encode(lines)
                  : codec::encode(std::vector<log_line>(
-                     lines.end() - max_log_lines, lines.end()));
+                   lines.end() - max_log_lines, lines.end()));
   c.batch.Put(handle(cf::logs), keys::task_key(log.id), bytes);
   return store_errc::ok;
 }

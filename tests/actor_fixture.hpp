@@ -90,8 +90,7 @@ public:
   using scheduler_type = caf::scheduler::test_coordinator;
 
   actor_fixture()
-    : db(open_store(dir)),
-      sys(configure(cfg)),
+    : db(open_store(dir)), sys(configure(cfg)),
       sched(dynamic_cast<scheduler_type&>(sys.scheduler())),
       epoch(sched.clock().now()) {
     // Not detached: a detached actor would run on a thread of its own,
@@ -332,8 +331,7 @@ struct host_log {
 /// A device host that runs nothing: it records what it is told and the test
 /// plays its runners.
 inline device_host_actor::behavior_type
-recording_host(device_host_actor::pointer self,
-               std::shared_ptr<host_log> log) {
+recording_host(device_host_actor::pointer self, std::shared_ptr<host_log> log) {
   return {
     [=](run_atom, run_order& o) {
       auto sender = caf::actor_cast<device_actor>(self->current_sender());
@@ -388,8 +386,8 @@ struct farm : actor_fixture {
   }
 
   std::vector<task_id> create(const create_command& cmd) {
-    return unbox(request<std::vector<task_id>>(manager, create_atom::value,
-                                               cmd));
+    return unbox(
+      request<std::vector<task_id>>(manager, create_atom::value, cmd));
   }
 
   std::vector<task_id> create_tasks(const std::string& serial, size_t n) {
@@ -428,8 +426,7 @@ struct farm : actor_fixture {
 
   /// Completes the runs one by one as the host gets them, checking that
   /// the device never runs two at once; the ids in the order they ran.
-  std::vector<task_id> drain(const mock_host& host,
-                             const std::string& serial) {
+  std::vector<task_id> drain(const mock_host& host, const std::string& serial) {
     auto& orders = host.log->orders;
     for (size_t done = 0; done < orders.size(); ++done) {
       BOOST_CHECK_EQUAL(orders.size(), done + 1);
@@ -441,8 +438,8 @@ struct farm : actor_fixture {
   }
 
   device_info device(const std::string& serial) {
-    auto all = unbox(request<std::vector<device_info>>(manager,
-                                                       device_atom::value));
+    auto all = unbox(
+      request<std::vector<device_info>>(manager, device_atom::value));
     auto i = std::find_if(all.begin(), all.end(),
                           [&](auto& d) { return d.serial == serial; });
     BOOST_REQUIRE_MESSAGE(i != all.end(), "no device " << serial);

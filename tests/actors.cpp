@@ -35,9 +35,7 @@ device_host_actor::behavior_type forbidden_host(device_host_actor::pointer) {
 }
 
 struct live_farm : farm {
-  live_farm() {
-    start_manager();
-  }
+  live_farm() { start_manager(); }
 
   /// A stop or delete took `gone` off the host and the device went on with
   /// `next`.

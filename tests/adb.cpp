@@ -29,10 +29,8 @@ double ms_since(steady::time_point start) {
 /// Polls every 2 ms (finer than wait_until: the figures are timed with it).
 template <class Predicate>
 bool soon(Predicate pred, steady::duration deadline = 10s) {
-  return eventually(pred,
-                    std::chrono::duration_cast<std::chrono::milliseconds>(
-                      deadline),
-                    2ms);
+  return eventually(
+    pred, std::chrono::duration_cast<std::chrono::milliseconds>(deadline), 2ms);
 }
 
 bool alive(pid_t pid) {
@@ -73,8 +71,7 @@ struct farm {
   server_process server;
 
   explicit farm(options extra = {})
-    : scripts(make_temp_dir()),
-      events(scripts / "events.txt"),
+    : scripts(make_temp_dir()), events(scripts / "events.txt"),
       adb(0, events.string()) {
     server.require_start(merged({{"host.driver", "adb"},
                                  {"adb.port", std::to_string(adb.port())},
@@ -97,8 +94,9 @@ struct farm {
   }
 
   void plug(const std::string& serial) {
-    adb.command("add " + serial + " device model=Pixel_7 android=14 "
-                "battery=61");
+    adb.command("add " + serial
+                + " device model=Pixel_7 android=14 "
+                  "battery=61");
   }
 
   rapidjson::Document device(const std::string& serial) const {
@@ -173,8 +171,9 @@ BOOST_AUTO_TEST_CASE(phones_appear_change_state_and_go) {
   BOOST_CHECK_EQUAL(text_of(member(d, "android")), "14");
   BOOST_CHECK_EQUAL(int_of(member(d, "battery")), 61);
   BOOST_CHECK_EQUAL(text_of(member(d, "node")), "local");
-  auto reason = [&] { return text_of(member(f.device("R58M01"),
-                                            "state_reason")); };
+  auto reason = [&] {
+    return text_of(member(f.device("R58M01"), "state_reason"));
+  };
   for (auto [state, shown] : {std::pair{"unauthorized", "unauthorized"},
                               std::pair{"offline", "offline"},
                               std::pair{"no_permissions", "no permissions"}}) {
@@ -191,9 +190,7 @@ BOOST_AUTO_TEST_CASE(phones_appear_change_state_and_go) {
   BOOST_REQUIRE(soon([&] { return f.state("R58M01") == "online"; }));
   f.adb.kill();
   BOOST_CHECK(soon([&] { return reason() == "adb server unreachable"; }));
-  BOOST_CHECK(soon([&] {
-    return contains(f.server.log(), "unreachable");
-  }));
+  BOOST_CHECK(soon([&] { return contains(f.server.log(), "unreachable"); }));
   f.adb.restart();
   f.plug("R58M01");
   BOOST_CHECK(soon([&] { return f.state("R58M01") == "online"; }));
@@ -202,7 +199,8 @@ BOOST_AUTO_TEST_CASE(phones_appear_change_state_and_go) {
   BOOST_CHECK_MESSAGE(first != std::string::npos
                         && log.find("unreachable (", first + 1)
                              == std::string::npos,
-                      "the loss is logged once:\n" << log);
+                      "the loss is logged once:\n"
+                        << log);
 }
 
 BOOST_AUTO_TEST_CASE(reference_post_runs_through_debian_adb) {
@@ -248,8 +246,8 @@ BOOST_AUTO_TEST_CASE(exit_codes_remarks_and_signals) {
     {"kill -SEGV $$\n", 3, "killed by signal 11", -1},
     {"read config\necho \"got $config\" \necho \"$ANDROID_SERIAL "
      "$TMX_TASK_ID $TMX_SCRIPT $TMX_NODE [$TMX_USERNAME] $ADB_SERVER_SOCKET\"\n"
-     "[ \"$ANDROID_ADB_SERVER_PORT\" = \"" + std::to_string(f.adb.port())
-       + "\" ]\n",
+     "[ \"$ANDROID_ADB_SERVER_PORT\" = \""
+       + std::to_string(f.adb.port()) + "\" ]\n",
      2, "", 0},
   };
   for (auto& c : cases) {
@@ -279,11 +277,17 @@ BOOST_AUTO_TEST_CASE(stop_ends_a_stubborn_script_and_its_children) {
   farm f;
   auto pids = f.scripts / "pids";
   f.script("post", "trap '' TERM\n"
-                   "sleep 1000 & echo $! >> " + pids.string() + "\n"
-                   "sleep 1000 & echo $! >> " + pids.string() + "\n"
-                   "echo $$ >> " + pids.string() + "\n"
-                   "echo script running\n"
-                   "while :; do sleep 0.05; done\n");
+                   "sleep 1000 & echo $! >> "
+                     + pids.string()
+                     + "\n"
+                       "sleep 1000 & echo $! >> "
+                     + pids.string()
+                     + "\n"
+                       "echo $$ >> "
+                     + pids.string()
+                     + "\n"
+                       "echo script running\n"
+                       "while :; do sleep 0.05; done\n");
   f.plug("R58M04");
   BOOST_REQUIRE(soon([&] { return f.state("R58M04") == "online"; }));
   auto id = f.create("R58M04", "post");
@@ -302,7 +306,8 @@ BOOST_AUTO_TEST_CASE(stop_ends_a_stubborn_script_and_its_children) {
   }));
   auto gone = ms_since(start);
   BOOST_TEST_MESSAGE("stop to process group gone (grace 500 ms, SIGTERM "
-                     "ignored): " << gone << " ms");
+                     "ignored): "
+                     << gone << " ms");
   BOOST_CHECK_GE(gone, 400.0); // it got its grace
   // The device is free for the next task.
   f.script("post", "echo next\n");
@@ -313,8 +318,9 @@ BOOST_AUTO_TEST_CASE(stop_ends_a_stubborn_script_and_its_children) {
 BOOST_AUTO_TEST_CASE(stop_of_a_script_that_obeys_sigterm_is_quick) {
   farm f;
   auto pids = f.scripts / "pids";
-  f.script("post", "echo $$ > " + pids.string() + "\necho script running\n"
-                   "exec sleep 1000\n");
+  f.script("post", "echo $$ > " + pids.string()
+                     + "\necho script running\n"
+                       "exec sleep 1000\n");
   f.plug("R58M05");
   BOOST_REQUIRE(soon([&] { return f.state("R58M05") == "online"; }));
   auto id = f.create("R58M05", "post");
@@ -330,8 +336,9 @@ BOOST_AUTO_TEST_CASE(stop_of_a_script_that_obeys_sigterm_is_quick) {
 BOOST_AUTO_TEST_CASE(unplugging_fails_the_running_task_and_ends_its_script) {
   farm f;
   // Each device's script writes its own pid file.
-  f.script("post", "echo $$ > " + f.scripts.string() + "/$ANDROID_SERIAL\n"
-                   "echo script running\nwhile :; do sleep 0.05; done\n");
+  f.script("post", "echo $$ > " + f.scripts.string()
+                     + "/$ANDROID_SERIAL\n"
+                       "echo script running\nwhile :; do sleep 0.05; done\n");
   f.plug("R58M06");
   f.plug("R58M07");
   BOOST_REQUIRE(soon([&] { return f.state("R58M07") == "online"; }));
@@ -356,18 +363,21 @@ BOOST_AUTO_TEST_CASE(a_script_printing_100_mb_costs_no_memory) {
 #endif
   farm f;
   // 100 MB in lines of 100 bytes, then one line of 10 MB without a break.
-  f.script("post", "yes 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
-                   "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' | head -c "
-                   "100000000\nhead -c 10000000 /dev/zero | tr '\\0' y\n"
-                   "echo\necho '::remark printed a lot'\n");
+  f.script("post",
+           "yes 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+           "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' | head -c "
+           "100000000\nhead -c 10000000 /dev/zero | tr '\\0' y\n"
+           "echo\necho '::remark printed a lot'\n");
   f.plug("R58M08");
   BOOST_REQUIRE(soon([&] { return f.state("R58M08") == "online"; }));
   auto before = rss_kb(f.server.pid());
   auto id = f.create("R58M08", "post");
   BOOST_REQUIRE(soon([&] { return f.status(id) == 2; }, 60s));
   auto peak = rss_kb(f.server.pid(), "VmHWM:");
-  BOOST_TEST_MESSAGE("server RSS before " << before << " kB, peak after 110 MB "
-                     "of output " << peak << " kB");
+  BOOST_TEST_MESSAGE("server RSS before " << before
+                                          << " kB, peak after 110 MB "
+                                             "of output "
+                                          << peak << " kB");
   BOOST_CHECK_LT(peak - before, 100 * 1024);
   auto lines = f.log(id);
   BOOST_CHECK_LE(lines.size(), 1000u);
@@ -441,19 +451,22 @@ BOOST_AUTO_TEST_CASE(an_agent_drives_its_phones_over_the_cluster) {
   agent.launch();
   for (int i = 1; i <= 200; ++i)
     adb.command("add phone-" + std::to_string(1000 + i));
-  BOOST_REQUIRE(wait_until([&] {
-    auto r = server.get("/api/v1/device");
-    size_t online = 0;
-    for (auto& d : member(r.data(), "devices").GetArray())
-      online += text_of(member(d, "state")) == "online";
-    return online == 200;
-  }, 30s));
+  BOOST_REQUIRE(wait_until(
+    [&] {
+      auto r = server.get("/api/v1/device");
+      size_t online = 0;
+      for (auto& d : member(r.data(), "devices").GetArray())
+        online += text_of(member(d, "state")) == "online";
+      return online == 200;
+    },
+    30s));
   BOOST_TEST_MESSAGE("agent with 200 fake adb phones: RSS "
                      << rss_kb(agent.pid()) << " kB");
   auto start = steady::now();
   auto shot = server.get("/api/v1/device/phone-1001/screenshot");
-  BOOST_TEST_MESSAGE("screenshot through the agent: " << ms_since(start)
-                     << " ms, " << shot.text.size() << " bytes");
+  BOOST_TEST_MESSAGE("screenshot through the agent: "
+                     << ms_since(start) << " ms, " << shot.text.size()
+                     << " bytes");
   BOOST_CHECK_EQUAL(shot.status, 200);
   BOOST_CHECK_EQUAL(shot.text.substr(0, 8), "\x89PNG\r\n\x1a\n");
   auto r = server.post("/api/v1/task", "{\"serials\":[\"phone-1001\"],"
@@ -466,8 +479,7 @@ BOOST_AUTO_TEST_CASE(an_agent_drives_its_phones_over_the_cluster) {
     return to_json(member(log.data(), "lines"));
   };
   // Live lines cross the cluster while the script runs.
-  BOOST_REQUIRE(wait_until([&] { return contains(lines(), "step two"); },
-                           10s));
+  BOOST_REQUIRE(wait_until([&] { return contains(lines(), "step two"); }, 10s));
   auto task = server.get("/api/v1/task/" + id);
   BOOST_CHECK_EQUAL(int_of(member(task.data(), "status")), 1);
   BOOST_CHECK_EQUAL(text_of(member(task.data(), "node")), "rack-1");
@@ -475,16 +487,20 @@ BOOST_AUTO_TEST_CASE(an_agent_drives_its_phones_over_the_cluster) {
   BOOST_REQUIRE_EQUAL(running.size(), 2u);
   // The agent dies: its scripts die with it, the task fails.
   agent.kill();
-  BOOST_CHECK(wait_until([&] {
-    for (auto p : running)
-      if (alive(p))
-        return false;
-    return true;
-  }, 5s));
-  BOOST_CHECK(wait_until([&] {
-    auto t = server.get("/api/v1/task/" + id);
-    return int_of(member(t.data(), "status")) == 3;
-  }, 10s));
+  BOOST_CHECK(wait_until(
+    [&] {
+      for (auto p : running)
+        if (alive(p))
+          return false;
+      return true;
+    },
+    5s));
+  BOOST_CHECK(wait_until(
+    [&] {
+      auto t = server.get("/api/v1/task/" + id);
+      return int_of(member(t.data(), "status")) == 3;
+    },
+    10s));
   std::error_code ignored;
   std::filesystem::remove_all(scripts, ignored);
 }

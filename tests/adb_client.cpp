@@ -38,9 +38,7 @@ namespace {
 // The fake adb server, with the endpoint the client code takes.
 struct fake_adb : tmx::test::fake_adb_process {
   using fake_adb_process::fake_adb_process;
-  adb_endpoint endpoint() const {
-    return {"127.0.0.1", port()};
-  }
+  adb_endpoint endpoint() const { return {"127.0.0.1", port()}; }
 };
 
 sockaddr_in loopback(uint16_t port) {
@@ -144,13 +142,14 @@ struct service_result {
 service_result run(const fake_adb& fake, const std::string& serial,
                    const std::string& service, size_t max_bytes = 16u << 20) {
   service_result r;
-  r.ok = adb_device_service(fake.endpoint(), serial, service, r.output,
-                            r.error, 5s, max_bytes);
+  r.ok = adb_device_service(fake.endpoint(), serial, service, r.output, r.error,
+                            5s, max_bytes);
   return r;
 }
 
 // How long `f` took, in milliseconds.
-template <class F> long long took_ms(F f) {
+template <class F>
+long long took_ms(F f) {
   auto start = steady_clock::now();
   f();
   return std::chrono::duration_cast<milliseconds>(steady_clock::now() - start)
@@ -190,9 +189,10 @@ BOOST_AUTO_TEST_CASE(device_lists_in_long_format) {
   BOOST_REQUIRE_EQUAL(list.size(), 4u);
   BOOST_TEST(list[0].serial == "emu1");
   BOOST_TEST(list[0].state == "device");
-  BOOST_TEST(describe(list) == "0123456789ABCDEF=no permissions "
-                               "R58M1234=unauthorized emu1=device "
-                               "emulator-5556=offline");
+  BOOST_TEST(describe(list)
+             == "0123456789ABCDEF=no permissions "
+                "R58M1234=unauthorized emu1=device "
+                "emulator-5556=offline");
 }
 
 BOOST_AUTO_TEST_CASE(device_lists_empty_crlf_and_blank_lines) {
@@ -287,9 +287,10 @@ BOOST_AUTO_TEST_CASE(a_closed_port_fails_quickly) {
   std::string output, error;
   bool ok = true;
   BOOST_TEST(took_ms([&] {
-    ok = adb_device_service({"127.0.0.1", closed_port()}, "emu1",
-                            "shell:true", output, error, 5s);
-  }) < 1000);
+               ok = adb_device_service({"127.0.0.1", closed_port()}, "emu1",
+                                       "shell:true", output, error, 5s);
+             })
+             < 1000);
   BOOST_TEST(!ok);
   BOOST_TEST(!error.empty());
 }
@@ -300,8 +301,8 @@ BOOST_AUTO_TEST_CASE(tracker_follows_the_device_list) {
   fake_adb fake;
   fake.command("add emu1");
   tracker_log log;
-  device_tracker tracker(fake.endpoint(), log.on_changed(), log.on_lost(),
-                         20ms, 100ms);
+  device_tracker tracker(fake.endpoint(), log.on_changed(), log.on_lost(), 20ms,
+                         100ms);
   BOOST_REQUIRE(log.wait_list("emu1=device"));
   fake.command("add R58M1234");
   BOOST_REQUIRE(log.wait_list("R58M1234=device emu1=device"));
@@ -347,8 +348,8 @@ BOOST_AUTO_TEST_CASE(tracker_reports_a_loss_once_and_comes_back) {
 BOOST_AUTO_TEST_CASE(tracker_stops_promptly_while_the_server_is_down) {
   tracker_log log;
   auto tracker = std::make_unique<device_tracker>(
-    adb_endpoint{"127.0.0.1", closed_port()}, log.on_changed(),
-    log.on_lost(), 5s, 5s);
+    adb_endpoint{"127.0.0.1", closed_port()}, log.on_changed(), log.on_lost(),
+    5s, 5s);
   BOOST_REQUIRE(log.wait([&] { return !log.losses.empty(); }));
   BOOST_TEST(took_ms([&] { tracker.reset(); }) < 1000);
   BOOST_TEST(log.lost_count() == 1u);
@@ -358,8 +359,9 @@ BOOST_AUTO_TEST_CASE(tracker_stops_promptly_while_the_server_is_down) {
 BOOST_AUTO_TEST_CASE(tracker_stops_promptly_while_connected) {
   fake_adb fake;
   tracker_log log;
-  auto tracker = std::make_unique<device_tracker>(
-    fake.endpoint(), log.on_changed(), log.on_lost(), 5s, 5s);
+  auto tracker = std::make_unique<device_tracker>(fake.endpoint(),
+                                                  log.on_changed(),
+                                                  log.on_lost(), 5s, 5s);
   BOOST_REQUIRE(log.wait_list("")); // an empty list is a list too
   BOOST_TEST(took_ms([&] { tracker.reset(); }) < 1000);
   fake.command("add emu1"); // "ok": sent to every tracker still there

@@ -23,8 +23,7 @@ inline bool contains(const std::string& text, const std::string& part) {
 
 inline std::string file_text(const std::filesystem::path& path) {
   std::ifstream in(path);
-  return {std::istreambuf_iterator<char>(in),
-          std::istreambuf_iterator<char>()};
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
 /// Waits until `pred` holds; fails the test case, naming `what`, when `end`
@@ -45,15 +44,12 @@ class agent_process {
 public:
   agent_process(options args, std::filesystem::path dir,
                 std::filesystem::path log)
-    : args_(std::move(args)), dir_(std::move(dir)), log_(std::move(log)) {
-  }
+    : args_(std::move(args)), dir_(std::move(dir)), log_(std::move(log)) {}
 
   agent_process(const agent_process&) = delete;
   agent_process& operator=(const agent_process&) = delete;
 
-  ~agent_process() {
-    kill();
-  }
+  ~agent_process() { kill(); }
 
   /// Starts the agent with its options plus `extra`; returns at once.
   /// `extra` replaces the options of earlier launches.
@@ -92,8 +88,7 @@ public:
       sigaddset(&signals, sig);
     posix_spawnattr_setsigdefault(&attrs, &signals);
     pid_t pid = 0;
-    int rc = ::posix_spawn(&pid, argv[0], &files, &attrs, argv.data(),
-                           environ);
+    int rc = ::posix_spawn(&pid, argv[0], &files, &attrs, argv.data(), environ);
     posix_spawnattr_destroy(&attrs);
     posix_spawn_file_actions_destroy(&files);
     if (rc != 0)
@@ -103,9 +98,7 @@ public:
   }
 
   /// 0 while not running.
-  pid_t pid() const {
-    return pid_;
-  }
+  pid_t pid() const { return pid_; }
 
   void signal(int sig) const {
     if (pid_ > 0)
@@ -127,13 +120,9 @@ public:
     return status_;
   }
 
-  std::string log() const {
-    return file_text(log_);
-  }
+  std::string log() const { return file_text(log_); }
 
-  const std::filesystem::path& log_path() const {
-    return log_;
-  }
+  const std::filesystem::path& log_path() const { return log_; }
 
 private:
   bool reap(int flags) {

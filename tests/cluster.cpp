@@ -29,8 +29,12 @@ const std::string secret = "cluster-test-secret";
 const std::string host_lost = "device host lost";
 const std::string interrupted = "interrupted by server restart";
 
-enum task_status : int64_t { pending = 0, running = 1, completed = 2,
-                             failed = 3 };
+enum task_status : int64_t {
+  pending = 0,
+  running = 1,
+  completed = 2,
+  failed = 3
+};
 
 double seconds(steady::duration d) {
   return std::chrono::duration<double>(d).count();
@@ -42,7 +46,6 @@ std::string serial_of(const std::string& name, int index) {
   std::snprintf(number, sizeof number, "%04d", index);
   return name + "-" + number;
 }
-
 
 // -- the cluster --------------------------------------------------------------
 
@@ -76,9 +79,7 @@ public:
       std::cerr << "---- agent " << name << " log\n" << agent->log();
   }
 
-  server_process& server() {
-    return server_;
-  }
+  server_process& server() { return server_; }
 
   /// SIGKILL, then a start on the same ports and data dir.
   void crash_and_restart_server() {
@@ -108,16 +109,13 @@ public:
 
   /// launch(), then waits until the node serves `devices` devices.
   agent_process& join(const std::string& name, int devices,
-                      const std::string& duration,
-                      const options& extra = {}) {
+                      const std::string& duration, const options& extra = {}) {
     auto& agent = launch(name, devices, duration, extra);
     wait_serving(name, static_cast<size_t>(devices));
     return agent;
   }
 
-  agent_process& agent(const std::string& name) {
-    return *agents_.at(name);
-  }
+  agent_process& agent(const std::string& name) { return *agents_.at(name); }
 
   /// Whether node `name` is online and serves exactly `count` devices, each
   /// of them online under this node.
@@ -194,10 +192,9 @@ public:
 
   /// POST /api/v1/task: one `post` task per serial.
   reply post_tasks(const std::vector<std::string>& serials) const {
-    return server_.post("/api/v1/task",
-                        "{\"serials\":" + json_strings(serials)
-                          + ",\"script_name\":\"post\","
-                            "\"script_config\":{}}");
+    return server_.post("/api/v1/task", "{\"serials\":" + json_strings(serials)
+                                          + ",\"script_name\":\"post\","
+                                            "\"script_config\":{}}");
   }
 
   /// post_tasks() that must succeed; the ids.
@@ -411,9 +408,8 @@ BOOST_AUTO_TEST_CASE(a_live_node_name_is_unique) {
              [&] { return field(c.node("alpha"), "state") == "offline"; });
   auto& heir = c.launch("heir", 1, "200ms",
                         {{"node.name", "alpha"}, {"sim.prefix", "heir-"}});
-  require_by(steady::now() + 10s, "the new alpha serves", [&] {
-    return field(c.device("heir-0001"), "state") == "online";
-  });
+  require_by(steady::now() + 10s, "the new alpha serves",
+             [&] { return field(c.device("heir-0001"), "state") == "online"; });
   BOOST_TEST(!heir.wait_exit(0s));
 }
 
@@ -449,9 +445,8 @@ BOOST_AUTO_TEST_CASE(server_restart_under_connected_agents) {
   c.wait_serving("beta", 1, 30s);
   BOOST_TEST_MESSAGE("both agents back " << seconds(steady::now() - t0)
                                          << " s after the server's SIGKILL");
-  require_by(steady::now() + 5s, "alpha ended its run", [&] {
-    return contains(c.agent("alpha").log(), "ending 1 runs");
-  });
+  require_by(steady::now() + 5s, "alpha ended its run",
+             [&] { return contains(c.agent("alpha").log(), "ending 1 runs"); });
   c.wait_status(queued, completed);
   check_task(c, queued, completed, "", "beta");
   // Seconds later, the interrupted runs were not run again.

@@ -67,8 +67,7 @@ bool drained(const server_process& srv) {
 std::vector<rapidjson::Document> all_tasks(const server_process& srv) {
   std::vector<rapidjson::Document> out;
   for (int page = 1;; ++page) {
-    auto r = srv.get("/api/v1/task?page_size=100&page="
-                     + std::to_string(page));
+    auto r = srv.get("/api/v1/task?page_size=100&page=" + std::to_string(page));
     BOOST_REQUIRE_EQUAL(r.code(), 0);
     auto& tasks = member(r.data(), "tasks");
     BOOST_REQUIRE(tasks.IsArray());
@@ -91,9 +90,7 @@ public:
       threads_.emplace_back([this, &srv, i] { run(srv, i); });
   }
 
-  ~create_load() {
-    stop();
-  }
+  ~create_load() { stop(); }
 
   size_t acknowledged() {
     std::lock_guard<std::mutex> guard(mutex_);
@@ -111,16 +108,14 @@ public:
   }
 
   /// Replies that were neither a success nor "no reply".
-  int odd_replies() const {
-    return odd_;
-  }
+  int odd_replies() const { return odd_; }
 
 private:
   // No Boost.Test assertions here: they are not thread-safe.
   void run(const server_process& srv, int client) {
     for (int n = 0; !stopping_; ++n) {
-      auto r = srv.post("/api/v1/task", post_on(serial_of(1 + (client + n)
-                                                                % 4)));
+      auto r = srv.post("/api/v1/task",
+                        post_on(serial_of(1 + (client + n) % 4)));
       if (r.status == 0)
         continue; // the server is gone or going: not acknowledged
       if (r.code() != 0) {
@@ -140,8 +135,7 @@ private:
   ids acked_;
 };
 
-const options base_options{{"sim.devices", "4"},
-                           {"sim.task-duration", "50ms"}};
+const options base_options{{"sim.devices", "4"}, {"sim.task-duration", "50ms"}};
 
 } // namespace
 
@@ -178,9 +172,9 @@ BOOST_AUTO_TEST_CASE(acknowledged_creates_survive_sigkill) {
     auto status = int_of(member(t, "status"));
     BOOST_TEST_CONTEXT("task " << to_json(t)) {
       BOOST_TEST(started >= last_start[serial]);
-      BOOST_TEST((status == 2
-                  || (status == 3
-                      && text_of(member(t, "remark")) == interrupted)));
+      BOOST_TEST(
+        (status == 2
+         || (status == 3 && text_of(member(t, "remark")) == interrupted)));
     }
     last_start[serial] = started;
     interrupted_count += status == 3;
@@ -202,8 +196,7 @@ BOOST_AUTO_TEST_CASE(running_fails_and_queue_order_survives_sigkill) {
   ids queued;
   for (int i = 0; i < 5; ++i)
     queued.push_back(create_one(srv, post_on("sim-0002")));
-  BOOST_REQUIRE(wait_until([&] { return status_of(srv, running) == 1; },
-                           15s));
+  BOOST_REQUIRE(wait_until([&] { return status_of(srv, running) == 1; }, 15s));
   auto started = text_of(member(task_of(srv, running), "started_at"));
   for (auto id : queued)
     BOOST_TEST(status_of(srv, id) == 0);
@@ -218,8 +211,8 @@ BOOST_AUTO_TEST_CASE(running_fails_and_queue_order_survives_sigkill) {
   BOOST_TEST(text_of(member(was_running, "started_at")) == started);
   BOOST_TEST(int_of(member(was_running, "retry_count")) == 0);
 
-  BOOST_REQUIRE(wait_until([&] { return status_of(srv, queued.back()) == 2; },
-                           30s));
+  BOOST_REQUIRE(
+    wait_until([&] { return status_of(srv, queued.back()) == 2; }, 30s));
   std::string previous_end = started;
   for (auto id : queued)
     BOOST_TEST_CONTEXT("task " << id) {

@@ -62,8 +62,8 @@ failing_store(store_actor::pointer self, store_actor real,
         return refused_write();
       return self->delegate(real, a, e, name);
     },
-    [=](erase_atom a, const std::vector<task_id>& ids)
-      -> caf::result<std::vector<task_id>> {
+    [=](erase_atom a,
+        const std::vector<task_id>& ids) -> caf::result<std::vector<task_id>> {
       if (faults->refuse("erase"))
         return refused_write();
       return self->delegate(real, a, ids);
@@ -82,8 +82,8 @@ failing_store(store_actor::pointer self, store_actor real,
         return refused_write();
       return self->delegate(real, a, d);
     },
-    [=](log_atom a, task_id id, const std::vector<log_line>& lines)
-      -> caf::result<ok_atom> {
+    [=](log_atom a, task_id id,
+        const std::vector<log_line>& lines) -> caf::result<ok_atom> {
       if (faults->refuse("log"))
         return refused_write();
       return self->delegate(real, a, id, lines);

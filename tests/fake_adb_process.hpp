@@ -28,13 +28,9 @@ public:
   fake_adb_process(const fake_adb_process&) = delete;
   fake_adb_process& operator=(const fake_adb_process&) = delete;
 
-  ~fake_adb_process() {
-    kill();
-  }
+  ~fake_adb_process() { kill(); }
 
-  uint16_t port() const {
-    return port_;
-  }
+  uint16_t port() const { return port_; }
 
   /// Sends one command and waits for its "ok" (the device lists are pushed
   /// to every tracking client by then).
@@ -118,7 +114,8 @@ private:
       auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         end - std::chrono::steady_clock::now());
       pollfd p{out_, POLLIN, 0};
-      if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) <= 0)
+      if (left.count() <= 0
+          || ::poll(&p, 1, static_cast<int>(left.count())) <= 0)
         return "(no answer in time)";
       char buf[256];
       auto n = ::read(out_, buf, sizeof(buf));

@@ -88,8 +88,8 @@ bool gone(pid_t pid) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
   std::string stat((std::istreambuf_iterator<char>(in)), {});
   auto end = stat.rfind(')');
-  return end == std::string::npos ||
-         (end + 2 < stat.size() && stat[end + 2] == 'Z');
+  return end == std::string::npos
+         || (end + 2 < stat.size() && stat[end + 2] == 'Z');
 }
 
 bool all_gone(const std::vector<pid_t>& pids) {
@@ -104,16 +104,16 @@ struct recorder {
   std::mutex mutex;
   bool keep = true;
   std::vector<output_line> lines;
-  size_t total = 0;   // lines printed: kept ones plus those a marker counts
+  size_t total = 0; // lines printed: kept ones plus those a marker counts
   size_t longest = 0;
   std::vector<size_t> batch_sizes;
   int ended_calls = 0;
   bool lines_after_end = false;
   process_exit exit;
 
-  std::unique_ptr<script_process>
-  run(const std::string& path, process_limits limits = fast(),
-      process_spec spec = {}) {
+  std::unique_ptr<script_process> run(const std::string& path,
+                                      process_limits limits = fast(),
+                                      process_spec spec = {}) {
     spec.executable = path;
     return script_process::start(
       std::move(spec), limits,
@@ -132,9 +132,11 @@ struct recorder {
     for (auto& l : batch) {
       size_t dropped = 0;
       char close = 0;
-      if (!l.is_stderr &&
-          std::sscanf(l.text.c_str(), "[%zu lines not kept%c", &dropped,
-                      &close) == 2 && close == ']')
+      if (!l.is_stderr
+          && std::sscanf(l.text.c_str(), "[%zu lines not kept%c", &dropped,
+                         &close)
+               == 2
+          && close == ']')
         total += dropped;
       else
         ++total;
@@ -233,8 +235,9 @@ BOOST_AUTO_TEST_CASE(stdin_args_and_environment) {
                                    "test -n \"$PATH\" && echo path\n"),
                    recorder::fast(), spec);
   BOOST_TEST(rec.wait_end().code == 0);
-  BOOST_TEST(rec.texts(false) == (strings{spec.stdin_data, "a b|c",
-                                          "x=1 home=/override", "path"}),
+  BOOST_TEST(rec.texts(false)
+               == (strings{spec.stdin_data, "a b|c", "x=1 home=/override",
+                           "path"}),
              boost::test_tools::per_element());
 }
 
@@ -352,8 +355,8 @@ BOOST_AUTO_TEST_CASE(floods_of_output_keep_memory_bounded) {
 BOOST_AUTO_TEST_CASE(terminate_kills_a_script_ignoring_sigterm) {
   temp_dir dir;
   recorder rec;
-  auto p = rec.run(dir.script(
-    "s", "trap '' TERM\necho ready\nwhile :; do sleep 0.1; done\n"));
+  auto p = rec.run(
+    dir.script("s", "trap '' TERM\necho ready\nwhile :; do sleep 0.1; done\n"));
   BOOST_REQUIRE(eventually([&] { return rec.saw("ready"); }));
   auto asked = steady_clock::now();
   p->terminate(300ms);
@@ -467,8 +470,8 @@ BOOST_AUTO_TEST_CASE(screen_image_is_a_stable_png) {
 
   png_image image{};
   image.version = PNG_IMAGE_VERSION;
-  BOOST_REQUIRE(png_image_begin_read_from_memory(&image, idle.data(),
-                                                 idle.size()));
+  BOOST_REQUIRE(
+    png_image_begin_read_from_memory(&image, idle.data(), idle.size()));
   image.format = PNG_FORMAT_RGB;
   std::vector<uint8_t> px(PNG_IMAGE_SIZE(image));
   BOOST_REQUIRE(png_image_finish_read(&image, nullptr, px.data(), 0, nullptr));
@@ -478,6 +481,6 @@ BOOST_AUTO_TEST_CASE(screen_image_is_a_stable_png) {
   for (size_t i = 0; i < px.size(); i += 3)
     white += px[i] == 255 && px[i + 1] == 255 && px[i + 2] == 255;
   BOOST_TEST(white > 100u); // text was drawn
-  BOOST_TEST(px[0] >= 64); // a mid-tone background
+  BOOST_TEST(px[0] >= 64);  // a mid-tone background
   BOOST_TEST(px[0] < 160);
 }

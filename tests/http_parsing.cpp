@@ -373,9 +373,9 @@ BOOST_AUTO_TEST_CASE(utf8_is_checked_byte_by_byte) {
   for (std::string ok : {"", "plain", "caf\xc3\xa9", "\xe2\x82\xac",
                          "\xf0\x9f\x93\xb1", "\xef\xbf\xbf"})
     BOOST_TEST(tmx::valid_utf8(ok), ok);
-  for (std::string bad : {"\xe9", "\xc3", "\xc0\xaf", "\xe0\x80\xaf",
-                          "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xff",
-                          "\x80", "a\xc3(", "\xf0\x9f\x93"})
+  for (std::string bad :
+       {"\xe9", "\xc3", "\xc0\xaf", "\xe0\x80\xaf", "\xed\xa0\x80",
+        "\xf4\x90\x80\x80", "\xff", "\x80", "a\xc3(", "\xf0\x9f\x93"})
     BOOST_TEST(!tmx::valid_utf8(bad), bad);
 }
 

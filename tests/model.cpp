@@ -93,8 +93,7 @@ struct parsed {
 
 parsed parse(const std::string& body) {
   parsed out;
-  out.error = parse_create_request(body, iso("2026-11-29T10:00Z"),
-                                   out.request);
+  out.error = parse_create_request(body, iso("2026-11-29T10:00Z"), out.request);
   return out;
 }
 
@@ -126,13 +125,12 @@ BOOST_AUTO_TEST_CASE(api_code_and_http_status) {
     int api;
     int http;
   };
-  for (auto r : {row{ec::none, 0, 200}, row{ec::invalid_params, 40001, 400},
-                 row{ec::missing_script, 40002, 400},
-                 row{ec::script_unavailable, 40003, 400},
-                 row{ec::no_api_access, 40301, 403},
-                 row{ec::not_found, 40401, 404},
-                 row{ec::conflict, 40901, 409},
-                 row{ec::internal, 50001, 500}}) {
+  for (auto r :
+       {row{ec::none, 0, 200}, row{ec::invalid_params, 40001, 400},
+        row{ec::missing_script, 40002, 400},
+        row{ec::script_unavailable, 40003, 400},
+        row{ec::no_api_access, 40301, 403}, row{ec::not_found, 40401, 404},
+        row{ec::conflict, 40901, 409}, row{ec::internal, 50001, 500}}) {
     BOOST_TEST(api_code(r.code) == r.api);
     BOOST_TEST(http_status(r.code) == r.http);
   }
@@ -153,10 +151,8 @@ BOOST_AUTO_TEST_CASE(format_time_in_utc) {
 BOOST_AUTO_TEST_CASE(format_time_follows_local_offset) {
   {
     zone tz(cet);
-    BOOST_TEST(format_time(1795962600123)
-               == "2026-11-29T15:30:00.123+01:00");
-    BOOST_TEST(format_time(1782907200000)
-               == "2026-07-01T14:00:00.000+02:00");
+    BOOST_TEST(format_time(1795962600123) == "2026-11-29T15:30:00.123+01:00");
+    BOOST_TEST(format_time(1782907200000) == "2026-07-01T14:00:00.000+02:00");
   }
   {
     zone tz("IST-5:30");
@@ -164,8 +160,7 @@ BOOST_AUTO_TEST_CASE(format_time_follows_local_offset) {
   }
   {
     zone tz("EST5EDT,M3.2.0,M11.1.0");
-    BOOST_TEST(format_time(1795962600123)
-               == "2026-11-29T09:30:00.123-05:00");
+    BOOST_TEST(format_time(1795962600123) == "2026-11-29T09:30:00.123-05:00");
   }
 }
 
@@ -218,12 +213,28 @@ BOOST_AUTO_TEST_CASE(start_time_clock_in_local_zone_across_dst) {
 }
 
 BOOST_AUTO_TEST_CASE(start_time_rejects) {
-  for (const char* bad :
-       {"25:61", "24:00", "23:60", "7:5", "07:5", "123:00", "", "12", "ab:cd",
-        "12:30:00", " 12:30", "12:30 ", "-1:30", "2026-02-30T10:00Z",
-        "2026-13-01T10:00Z", "2026-11-29T14:30+5:30", "2026-11-29T14:30+0530",
-        "2026-11-29T14:30:00.Z", "2026-11-29X14:30Z", "2026-11-29",
-        "2026-11-29T14:30Z trailing", "tomorrow"}) {
+  for (const char* bad : {"25:61",
+                          "24:00",
+                          "23:60",
+                          "7:5",
+                          "07:5",
+                          "123:00",
+                          "",
+                          "12",
+                          "ab:cd",
+                          "12:30:00",
+                          " 12:30",
+                          "12:30 ",
+                          "-1:30",
+                          "2026-02-30T10:00Z",
+                          "2026-13-01T10:00Z",
+                          "2026-11-29T14:30+5:30",
+                          "2026-11-29T14:30+0530",
+                          "2026-11-29T14:30:00.Z",
+                          "2026-11-29X14:30Z",
+                          "2026-11-29",
+                          "2026-11-29T14:30Z trailing",
+                          "tomorrow"}) {
     std::string why;
     BOOST_TEST(start_fails(bad, &why), bad);
     BOOST_TEST(contains(why, "must"), why);
@@ -232,8 +243,9 @@ BOOST_AUTO_TEST_CASE(start_time_rejects) {
   BOOST_TEST(start_fails("2026-11-29T14:30:00", &why));
   BOOST_TEST(contains(why, "offset"), why);
   BOOST_TEST(start_fails("25:61", &why));
-  BOOST_TEST(why == "must be HH:MM (24 h) or an ISO-8601 date-time with "
-                    "offset");
+  BOOST_TEST(why
+             == "must be HH:MM (24 h) or an ISO-8601 date-time with "
+                "offset");
 }
 
 // -- script_config.hpp -------------------------------------------------------
@@ -415,8 +427,10 @@ constexpr rule_case rule_cases[] = {
    "script_config.collect_probable must be an integer 0-100"},
   {"account_warmup", R"({"comment_probable":100.5})",
    "script_config.comment_probable must be an integer 0-100"},
-  {"account_warmup", R"({"like_probable":100,"floow_probable":1,)"
-                     R"("collect_probable":0,"comment_probable":100})", ""},
+  {"account_warmup",
+   R"({"like_probable":100,"floow_probable":1,)"
+   R"("collect_probable":0,"comment_probable":100})",
+   ""},
   {"account_warmup", R"({"comment":1})",
    "script_config.comment must be a string"},
   {"account_warmup", R"({"comment":"nice"})", ""},
@@ -436,8 +450,7 @@ BOOST_AUTO_TEST_CASE(every_script_config_rule) {
         BOOST_TEST(!got.error, got.error.message);
       } else {
         BOOST_TEST((got.error.code == ec::invalid_params));
-        BOOST_TEST(got.error.message.rfind(c.error, 0) == 0,
-                   got.error.message);
+        BOOST_TEST(got.error.message.rfind(c.error, 0) == 0, got.error.message);
       }
     }
   }

@@ -55,8 +55,7 @@ std::vector<std::string> sim_post_opening(std::string last) {
 
 /// Three known devices; each test starts the manager with its own policy.
 struct scheduling_farm : farm {
-  scheduling_farm() : farm(3) {
-  }
+  scheduling_farm() : farm(3) {}
 
   /// Moves the clock to manager time `at`.
   void advance_to(millis at) {
@@ -503,14 +502,13 @@ BOOST_AUTO_TEST_CASE(task_log_holds_only_the_last_run) {
   advance(2s);
   finish(host, id, false, "boom",
          {{start_time + 500, "step a"}, {start_time + 1'500, "step b"}});
-  BOOST_TEST(render(log_of(id))
-             == (std::vector<std::string>{dev1_start(0), "+500 step a",
-                                          "+1500 step b",
-                                          "+2000 failed: boom"}));
+  BOOST_TEST(
+    render(log_of(id))
+    == (std::vector<std::string>{dev1_start(0), "+500 step a", "+1500 step b",
+                                 "+2000 failed: boom"}));
   advance(1s);
   unbox(request<task>(manager, retry_atom::value, id));
-  BOOST_TEST(render(log_of(id))
-             == std::vector<std::string>{dev1_start(3'000)});
+  BOOST_TEST(render(log_of(id)) == std::vector<std::string>{dev1_start(3'000)});
   advance(4s);
   finish(host, id, true, "", {{start_time + 4'000, "step c"}});
   BOOST_TEST(render(log_of(id))

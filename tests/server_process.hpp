@@ -123,21 +123,16 @@ struct reply {
     return c.IsInt() ? c.GetInt() : -1;
   }
 
-  std::string message() const {
-    return text_of(member(json, "message"));
-  }
+  std::string message() const { return text_of(member(json, "message")); }
 
-  const rapidjson::Value& data() const {
-    return member(json, "data");
-  }
+  const rapidjson::Value& data() const { return member(json, "data"); }
 };
 
 using headers = httplib::Headers;
 
 /// Sends one request to 127.0.0.1:`port` on a connection of its own.
 inline reply http_request(uint16_t port, const std::string& method,
-                          const std::string& path,
-                          const std::string& body = {},
+                          const std::string& path, const std::string& body = {},
                           const headers& extra = {},
                           steady::duration timeout = 15s,
                           const std::string& host = "127.0.0.1") {
@@ -176,8 +171,7 @@ inline uint16_t free_port() {
   addr.sin_port = 0;
   socklen_t len = sizeof addr;
   bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0
-            && ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len)
-                 == 0;
+            && ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0;
   ::close(fd);
   if (!ok)
     throw std::runtime_error("cannot find a free port");
@@ -216,8 +210,7 @@ inline options merged(options base, const options& extra) {
 class server_process {
 public:
   explicit server_process(options base = {})
-    : dir_(make_temp_dir()), port_(free_port()), base_(std::move(base)) {
-  }
+    : dir_(make_temp_dir()), port_(free_port()), base_(std::move(base)) {}
 
   server_process(const server_process&) = delete;
   server_process& operator=(const server_process&) = delete;
@@ -229,26 +222,16 @@ public:
       std::filesystem::remove_all(dir_, ignored);
   }
 
-  uint16_t port() const {
-    return port_;
-  }
+  uint16_t port() const { return port_; }
 
   /// 0 while not running.
-  pid_t pid() const {
-    return pid_;
-  }
+  pid_t pid() const { return pid_; }
 
-  const std::filesystem::path& dir() const {
-    return dir_;
-  }
+  const std::filesystem::path& dir() const { return dir_; }
 
-  std::filesystem::path data_dir() const {
-    return dir_ / "data";
-  }
+  std::filesystem::path data_dir() const { return dir_ / "data"; }
 
-  std::filesystem::path log_path() const {
-    return dir_ / "server.log";
-  }
+  std::filesystem::path log_path() const { return dir_ / "server.log"; }
 
   /// Everything the server processes of this fixture printed.
   std::string log() const {
@@ -301,8 +284,7 @@ public:
   /// come up (a test fails with the reason).
   void require_start(const options& extra = {}) {
     if (!start(extra))
-      throw std::runtime_error("tmx-server did not start; its log:\n"
-                               + log());
+      throw std::runtime_error("tmx-server did not start; its log:\n" + log());
   }
 
   /// Ends a running process with SIGTERM, then starts it again on the same
@@ -365,9 +347,7 @@ public:
     return http_request(port_, method, path, body, extra);
   }
 
-  reply get(const std::string& path) const {
-    return send("GET", path);
-  }
+  reply get(const std::string& path) const { return send("GET", path); }
 
   reply post(const std::string& path, const std::string& body = {},
              const headers& extra = {}) const {

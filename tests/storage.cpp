@@ -100,9 +100,9 @@ using due_list = std::vector<std::pair<millis, task_id>>;
 // What check() reports, all of it.
 std::vector<std::string> problems_of(const store& s) {
   std::vector<std::string> out;
-  BOOST_REQUIRE_EQUAL(to_string(s.check(
-                        [&](const std::string& p) { out.push_back(p); }, {})),
-                      "ok");
+  BOOST_REQUIRE_EQUAL(
+    to_string(s.check([&](const std::string& p) { out.push_back(p); }, {})),
+    "ok");
   return out;
 }
 
@@ -253,8 +253,8 @@ BOOST_AUTO_TEST_CASE(key_order) {
     BOOST_TEST(back == ids[i]);
   }
   // A value that extends another must not fall inside its prefix range.
-  for (const auto& longer : {std::string("ab"), std::string("a\0", 2),
-                             std::string("a\xff\xff")}) {
+  for (const auto& longer :
+       {std::string("ab"), std::string("a\0", 2), std::string("a\xff\xff")}) {
     auto entry = keys::index(keys::field::serial, longer, 7);
     BOOST_TEST(entry.rfind(keys::value_prefix(keys::field::serial, "a"), 0)
                == std::string::npos);
@@ -263,8 +263,9 @@ BOOST_AUTO_TEST_CASE(key_order) {
              != keys::value_prefix(keys::field::script, "a"));
 
   // Due keys: time first (negative ones too), then id.
-  std::vector<std::pair<millis, task_id>> due{
-    {INT64_MIN, 5}, {-1, 2}, {1, 1}, {1, 2}, {256, 0}, {INT64_MAX, 0}};
+  std::vector<std::pair<millis, task_id>> due{{INT64_MIN, 5}, {-1, 2},
+                                              {1, 1},         {1, 2},
+                                              {256, 0},       {INT64_MAX, 0}};
   for (size_t i = 0; i < due.size(); ++i) {
     auto key = keys::due(due[i].first, due[i].second);
     BOOST_TEST(key.size() == keys::due_size);
@@ -281,8 +282,8 @@ BOOST_AUTO_TEST_CASE(key_order) {
 }
 
 BOOST_AUTO_TEST_CASE(codec_round_trip) {
-  task t = make_task(42, std::string("s\0\xff", 3), "post",
-                     task_status::failed, "ui");
+  task t = make_task(42, std::string("s\0\xff", 3), "post", task_status::failed,
+                     "ui");
   t.username = "@user";
   t.scheduled_at = -5;
   t.started_at = INT64_MAX;
@@ -328,7 +329,8 @@ BOOST_AUTO_TEST_CASE(codec_round_trip) {
   BOOST_TEST(codec::decode(log_bytes, lines2));
   BOOST_TEST(same_lines(lines2, lines));
   for (size_t n = 0; n < log_bytes.size(); ++n)
-    BOOST_TEST(!codec::decode(std::string_view(log_bytes).substr(0, n), lines2));
+    BOOST_TEST(
+      !codec::decode(std::string_view(log_bytes).substr(0, n), lines2));
   BOOST_TEST(!codec::decode(log_bytes + "x", lines2));
   BOOST_TEST(codec::decode(codec::encode(std::vector<log_line>{}), lines2));
   BOOST_TEST(lines2.empty());
@@ -336,10 +338,10 @@ BOOST_AUTO_TEST_CASE(codec_round_trip) {
 
 BOOST_AUTO_TEST_CASE(codec_reads_task_format_1) {
   // Written by the format-1 encoder, before auto_retry_count existed.
-  const std::string v1 =
-    "\x01\x07\x02\x73\x31\x02\x40\x75\x04\x70\x6f\x73\x74\x02\x7b\x7d"
-    "\x03\x02\x75\x69\xd0\x0f\x03\x06\xd8\x04\x02\x01\x72\x01\x6e\x81"
-    "\x01";
+  const std::string v1
+    = "\x01\x07\x02\x73\x31\x02\x40\x75\x04\x70\x6f\x73\x74\x02\x7b\x7d"
+      "\x03\x02\x75\x69\xd0\x0f\x03\x06\xd8\x04\x02\x01\x72\x01\x6e\x81"
+      "\x01";
   task want = make_task(7, "s1", "post", task_status::failed, "ui");
   want.username = "@u";
   want.script_config = "{}";
@@ -384,8 +386,7 @@ BOOST_FIXTURE_TEST_CASE(insert_and_get, fixture) {
   BOOST_TEST(db->next_id() == 4u);
   // Below next_id, or twice in one call: refused, nothing written.
   BOOST_TEST(to_string(db->insert({make_task(2)})) == "io_error");
-  BOOST_TEST(to_string(db->insert({make_task(5), make_task(5)}))
-             == "io_error");
+  BOOST_TEST(to_string(db->insert({make_task(5), make_task(5)})) == "io_error");
   BOOST_TEST(to_string(db->get(5, t)) == "not_found");
   BOOST_TEST(db->counts().total == 3u);
 }
@@ -409,8 +410,7 @@ BOOST_FIXTURE_TEST_CASE(update_moves_index_entries_and_counters, fixture) {
   done.status = task_status::completed;
   BOOST_TEST(to_string(db->update({make_task(1), done})) == "ok");
   BOOST_TEST(ids(by_status(task_status::pending)) == std::vector<task_id>{2});
-  BOOST_TEST(ids(by_status(task_status::completed))
-             == std::vector<task_id>{1});
+  BOOST_TEST(ids(by_status(task_status::completed)) == std::vector<task_id>{1});
 
   // One missing id: nothing written.
   BOOST_TEST(to_string(db->update({make_task(1), make_task(9)}))
@@ -629,9 +629,9 @@ BOOST_FIXTURE_TEST_CASE(due_index_follows_status_and_schedule, fixture) {
                 == store_errc::ok);
   BOOST_TEST(due_entries(*db) == (due_list{{-20, 7}, {50, 1}}));
   // Pending to pending at another time; twice in one call: the last counts.
-  BOOST_REQUIRE(db->update({scheduled(2, 300), scheduled(7, 10),
-                            scheduled(7, 60)})
-                == store_errc::ok);
+  BOOST_REQUIRE(
+    db->update({scheduled(2, 300), scheduled(7, 10), scheduled(7, 60)})
+    == store_errc::ok);
   BOOST_TEST(due_entries(*db) == (due_list{{50, 1}, {60, 7}, {300, 2}}));
 
   std::vector<task_id> erased;
@@ -662,10 +662,12 @@ BOOST_FIXTURE_TEST_CASE(for_each_due_takes_from_until_and_stops, fixture) {
   BOOST_TEST(due_entries(*db, 301, INT64_MAX).empty());
 
   due_list seen;
-  BOOST_TEST(to_string(db->for_each_due(0, 1000, [&](millis due, task_id id) {
-    seen.emplace_back(due, id);
-    return seen.size() < 3;
-  })) == "ok");
+  BOOST_TEST(to_string(db->for_each_due(0, 1000,
+                                        [&](millis due, task_id id) {
+                                          seen.emplace_back(due, id);
+                                          return seen.size() < 3;
+                                        }))
+             == "ok");
   BOOST_TEST(seen == (due_list{{100, 1}, {100, 2}, {200, 3}}));
 }
 
@@ -688,9 +690,9 @@ BOOST_FIXTURE_TEST_CASE(schema_1_store_gets_a_due_index_at_open, fixture) {
   // A reader opens it but has no due index to walk.
   auto reader = open(true);
   BOOST_TEST(reader->counts().total == 8u);
-  BOOST_TEST(to_string(reader->for_each_due(0, 2000, [](millis, task_id) {
-    return true;
-  })) == "schema_mismatch");
+  BOOST_TEST(to_string(reader->for_each_due(
+               0, 2000, [](millis, task_id) { return true; }))
+             == "schema_mismatch");
   reader.reset();
 
   db = open(); // migrates
@@ -720,8 +722,7 @@ BOOST_FIXTURE_TEST_CASE(accounts_and_devices, fixture) {
   BOOST_TEST(db->put_account({"@a", "s1", "tiktok", true}) == store_errc::ok);
   BOOST_TEST(db->put_account({"a", "s2", "instagram", false})
              == store_errc::ok);
-  BOOST_TEST(db->put_account({"@a", "s3", "tiktok", false})
-             == store_errc::ok);
+  BOOST_TEST(db->put_account({"@a", "s3", "tiktok", false}) == store_errc::ok);
   for (const char* serial : {"s2", "s1", "s2"})
     BOOST_TEST(db->add_device(serial) == store_errc::ok);
   db = reopen();
@@ -777,11 +778,11 @@ BOOST_FIXTURE_TEST_CASE(read_only_sees_live_writer_and_refuses_writes,
   BOOST_TEST(due_entries(*reader).empty());
 
   std::vector<task_id> erased;
-  for (auto e : {reader->insert({make_task(3)}), reader->update({t}),
-                 reader->update({}, {{1, numbered_lines(1, "x")}}),
-                 reader->erase({1}, erased), reader->add_device("s9"),
-                 reader->put_account({"@a", "s1"}),
-                 reader->erase_account("@a")})
+  for (auto e :
+       {reader->insert({make_task(3)}), reader->update({t}),
+        reader->update({}, {{1, numbered_lines(1, "x")}}),
+        reader->erase({1}, erased), reader->add_device("s9"),
+        reader->put_account({"@a", "s1"}), reader->erase_account("@a")})
     BOOST_TEST(to_string(e) == "read_only");
   BOOST_TEST(reader->counts().total == 2u);
 }
@@ -804,10 +805,10 @@ void write_inspected_store(store& db) {
   auto due = make_task(1, "s1", "post", task_status::pending, "ui");
   due.scheduled_at = 5000;
   due.queue_seq = 4;
-  BOOST_REQUIRE(db.insert({due, make_task(2, "s2", "follow",
-                                          task_status::completed),
-                           make_task(3, "s1", "post", task_status::failed)})
-                == store_errc::ok);
+  BOOST_REQUIRE(
+    db.insert({due, make_task(2, "s2", "follow", task_status::completed),
+               make_task(3, "s1", "post", task_status::failed)})
+    == store_errc::ok);
   BOOST_REQUIRE(db.update({}, {{2, numbered_lines(2, "line")}})
                 == store_errc::ok);
 }
@@ -878,11 +879,10 @@ BOOST_FIXTURE_TEST_CASE(check_finds_nothing_in_a_sound_store, fixture) {
   auto reader = open(true);
   BOOST_TEST(problems_of(*reader) == std::vector<std::string>{});
   std::vector<std::pair<uint64_t, uint64_t>> progress;
-  BOOST_TEST(to_string(reader->check(
-               [](const std::string&) {},
-               [&](uint64_t done, uint64_t total) {
-                 progress.emplace_back(done, total);
-               }))
+  BOOST_TEST(to_string(reader->check([](const std::string&) {},
+                                     [&](uint64_t done, uint64_t total) {
+                                       progress.emplace_back(done, total);
+                                     }))
              == "ok");
   BOOST_REQUIRE(!progress.empty());
   BOOST_TEST(progress.back().first == progress.back().second);
@@ -901,8 +901,7 @@ BOOST_AUTO_TEST_CASE(check_reports_each_injected_inconsistency_once) {
      "counter of serial \"s2\" is 8, a recount gives 1"},
     {corruption::stale_next_id, 2, "next_id is 2, not above task 3"},
     {corruption::undecodable_task, 1, "task 1: the record cannot be decoded"},
-    {corruption::drop_due_entry, 1,
-     "task 1: pending and due at "},
+    {corruption::drop_due_entry, 1, "task 1: pending and due at "},
     {corruption::orphan_log, 9, "log of task 9: no such task"},
   };
   for (auto& [kind, id, reported] : cases)

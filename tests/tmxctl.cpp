@@ -36,9 +36,7 @@ struct result {
   std::string out;
   std::string err;
 
-  rapidjson::Document json() const {
-    return parse_json(out);
-  }
+  rapidjson::Document json() const { return parse_json(out); }
 
   /// The first line of stdout that holds `needle` ("" if none).
   std::string line_with(const std::string& needle) const {
@@ -160,8 +158,8 @@ result tmxctl_on_tty(const args& arguments) {
 void check_same_json(const rapidjson::Value& got,
                      const rapidjson::Value& want) {
   BOOST_TEST(!got.IsNull());
-  BOOST_TEST((got == want), "tmxctl: " << to_json(got)
-                                       << "\nAPI:    " << to_json(want));
+  BOOST_TEST((got == want),
+             "tmxctl: " << to_json(got) << "\nAPI:    " << to_json(want));
 }
 
 std::string joined(const args& a) {
@@ -247,17 +245,13 @@ struct busy_server : live_server {
     pending = create({"sim-0001", "sim-0002", "sim-0004"}, later);
     failed = create({"sim-0003", "sim-0004"}, later);
     for (auto id : failed)
-      BOOST_REQUIRE(post("/api/v1/task/" + std::to_string(id) + "/stop")
-                      .code()
+      BOOST_REQUIRE(post("/api/v1/task/" + std::to_string(id) + "/stop").code()
                     == 0);
     auto gone = create({"sim-0001"}, later);
-    BOOST_REQUIRE(del("/api/v1/task/" + std::to_string(gone[0])).code()
-                  == 0);
+    BOOST_REQUIRE(del("/api/v1/task/" + std::to_string(gone[0])).code() == 0);
   }
 
-  uint64_t max_id() const {
-    return failed.back();
-  }
+  uint64_t max_id() const { return failed.back(); }
 };
 
 std::string path_of(uint64_t id, const std::string& action = "") {
@@ -272,31 +266,29 @@ BOOST_AUTO_TEST_CASE(usage_errors_exit_2) {
   auto dir = make_temp_dir();
   auto list = (dir / "list.json").string();
   std::ofstream(list) << "[1, 2]";
-  for (const args& a :
-       std::vector<args>{{},
-                         {"bogus"},
-                         {"tasks", "--status", "sleeping"},
-                         {"tasks", "--limit", "101"},
-                         {"tasks", "--page", "0"},
-                         {"tasks", "--source", "cli"},
-                         {"task"},
-                         {"task", "x"},
-                         {"stop"},
-                         {"stop", "1", "x"},
-                         {"delete", "3-1"},
-                         {"retry", "0"},
-                         {"create", "--script", "post"},
-                         {"create", "--serials", "a", "--usernames", "b",
-                          "--script", "post"},
-                         {"create", "--serials", "a"},
-                         {"create", "--serials", "a", "--script", "post",
-                          "--config", (dir / "missing.json").string()},
-                         {"create", "--serials", "a", "--script", "post",
-                          "--config", list},
-                         {"watch", "--interval", "0"},
-                         {"db"},
-                         {"db", "dump", "--status", "7"},
-                         {"--url", "ftp://example.com", "status"}})
+  for (const args& a : std::vector<args>{
+         {},
+         {"bogus"},
+         {"tasks", "--status", "sleeping"},
+         {"tasks", "--limit", "101"},
+         {"tasks", "--page", "0"},
+         {"tasks", "--source", "cli"},
+         {"task"},
+         {"task", "x"},
+         {"stop"},
+         {"stop", "1", "x"},
+         {"delete", "3-1"},
+         {"retry", "0"},
+         {"create", "--script", "post"},
+         {"create", "--serials", "a", "--usernames", "b", "--script", "post"},
+         {"create", "--serials", "a"},
+         {"create", "--serials", "a", "--script", "post", "--config",
+          (dir / "missing.json").string()},
+         {"create", "--serials", "a", "--script", "post", "--config", list},
+         {"watch", "--interval", "0"},
+         {"db"},
+         {"db", "dump", "--status", "7"},
+         {"--url", "ftp://example.com", "status"}})
     BOOST_TEST_CONTEXT("tmxctl " << joined(a)) {
       auto r = tmxctl(a);
       BOOST_TEST(r.exit == 2);
@@ -311,8 +303,8 @@ BOOST_AUTO_TEST_CASE(usage_errors_exit_2) {
 
 BOOST_AUTO_TEST_CASE(unreachable_server_exits_1) {
   auto url = "http://127.0.0.1:" + std::to_string(free_port());
-  for (const args& a : std::vector<args>{{"status"}, {"tasks", "--json"},
-                                         {"stop", "1"}, {"watch", "--once"}})
+  for (const args& a : std::vector<args>{
+         {"status"}, {"tasks", "--json"}, {"stop", "1"}, {"watch", "--once"}})
     BOOST_TEST_CONTEXT(a[0]) {
       auto all = a;
       all.insert(all.begin(), {"--url", url});
@@ -341,8 +333,7 @@ BOOST_FIXTURE_TEST_CASE(status_table_and_json, busy_server) {
   check_same_json(member(doc, "license"), api("/license/check"));
   check_same_json(member(doc, "stats"), api("/task/stats"));
   check_same_json(member(doc, "nodes"), member(api("/node"), "nodes"));
-  check_same_json(member(doc, "devices"),
-                  member(api("/device"), "devices"));
+  check_same_json(member(doc, "devices"), member(api("/device"), "devices"));
 }
 
 BOOST_FIXTURE_TEST_CASE(tasks_json_equals_the_api_list, busy_server) {
@@ -351,11 +342,10 @@ BOOST_FIXTURE_TEST_CASE(tasks_json_equals_the_api_list, busy_server) {
                        "sim-0001"})
                     .json(),
                   api("/task?status=0&serial=sim-0001"));
-  check_same_json(
-    ctl({"tasks", "--json", "--script", "post", "--source", "api", "--page",
-         "2", "--limit", "3"})
-      .json(),
-    api("/task?script_name=post&source=api&page=2&page_size=3"));
+  check_same_json(ctl({"tasks", "--json", "--script", "post", "--source", "api",
+                       "--page", "2", "--limit", "3"})
+                    .json(),
+                  api("/task?script_name=post&source=api&page=2&page_size=3"));
   check_same_json(ctl({"tasks", "--json", "--status", "3"}).json(),
                   api("/task?status=3"));
 }
@@ -380,8 +370,8 @@ BOOST_FIXTURE_TEST_CASE(tasks_table, busy_server) {
   for (size_t i = 1; i + 1 < lines.size(); ++i)
     BOOST_TEST(lines[i].find_first_of("pcrf", 3) == column, lines[i]);
 
-  auto paged = ctl({"tasks", "--status", "pending", "--limit", "2",
-                    "--page", "2"});
+  auto paged = ctl(
+    {"tasks", "--status", "pending", "--limit", "2", "--page", "2"});
   BOOST_TEST(paged.lines().back() == "tasks 3-3 of 3 (page 2 of 2)");
   auto none = ctl({"tasks", "--serial", "nobody"});
   BOOST_TEST(none.exit == 0);
@@ -448,8 +438,8 @@ BOOST_FIXTURE_TEST_CASE(url_from_the_environment, live_server) {
 }
 
 BOOST_AUTO_TEST_CASE(token_from_the_option_or_the_environment) {
-  server_process srv({{"sim.devices", "2"}, {"cluster.port", "0"},
-                      {"http.token", "t0ken"}});
+  server_process srv(
+    {{"sim.devices", "2"}, {"cluster.port", "0"}, {"http.token", "t0ken"}});
   srv.require_start();
   auto url = "http://127.0.0.1:" + std::to_string(srv.port());
   auto none = tmxctl({"--url", url, "devices"});
@@ -467,8 +457,8 @@ BOOST_FIXTURE_TEST_CASE(create_with_a_config_file_is_ui, live_server) {
   auto dir = make_temp_dir();
   auto config = (dir / "post.json").string();
   std::ofstream(config) << R"({"captions": "from tmxctl", "image_count": 2})";
-  auto r = ctl({"create", "--serials", "sim-0001,sim-0002", "--script",
-                "post", "--config", config, "--start-time", later});
+  auto r = ctl({"create", "--serials", "sim-0001,sim-0002", "--script", "post",
+                "--config", config, "--start-time", later});
   BOOST_TEST(r.exit == 0, r.err);
   BOOST_TEST(r.out == "created 2 tasks: 1, 2\n");
   for (uint64_t id : {1, 2}) {
@@ -476,10 +466,8 @@ BOOST_FIXTURE_TEST_CASE(create_with_a_config_file_is_ui, live_server) {
     BOOST_TEST(text_of(member(t, "source")) == "ui");
     BOOST_TEST(text_of(member(member(t, "script_config"), "captions"))
                == "from tmxctl");
-    BOOST_TEST(int_of(member(member(t, "script_config"), "image_count"))
-               == 2);
-    BOOST_TEST(text_of(member(t, "scheduled_at")).rfind("2090-01-01", 0)
-               == 0);
+    BOOST_TEST(int_of(member(member(t, "script_config"), "image_count")) == 2);
+    BOOST_TEST(text_of(member(t, "scheduled_at")).rfind("2090-01-01", 0) == 0);
   }
   BOOST_TEST(text_of(member(api(path_of(2)), "serial")) == "sim-0002");
 
@@ -565,7 +553,9 @@ BOOST_FIXTURE_TEST_CASE(server_errors_show_their_code, live_server) {
   // A Starter plan answers every endpoint with 40301.
   terminate();
   require_start({{"license.plan", "Starter"}});
-  for (const args& a : std::vector<args>{{"status"}, {"tasks"}, {"retry-all"},
+  for (const args& a : std::vector<args>{{"status"},
+                                         {"tasks"},
+                                         {"retry-all"},
                                          {"create", "--serials", "sim-0001",
                                           "--script", "post"}})
     BOOST_TEST_CONTEXT(a[0]) {
@@ -608,7 +598,9 @@ BOOST_FIXTURE_TEST_CASE(watch_refreshes_then_stops, busy_server) {
     return n;
   };
   auto endless = tmxctl({"--url", url(), "watch", "--interval", "0.2"}, {},
-                        [&](const std::string& out) { return drawn(out) >= 3; });
+                        [&](const std::string& out) {
+                          return drawn(out) >= 3;
+                        });
   BOOST_TEST(endless.exit == 0, endless.err);
   BOOST_TEST(drawn(endless.out) >= 3u, endless.out);
   BOOST_TEST(endless.lines().size() > 10u);
@@ -633,8 +625,7 @@ struct data_copy {
   std::string path = (dir / "data").string();
 
   explicit data_copy(const std::filesystem::path& from) {
-    std::filesystem::copy(from, path,
-                          std::filesystem::copy_options::recursive);
+    std::filesystem::copy(from, path, std::filesystem::copy_options::recursive);
   }
 
   ~data_copy() {
@@ -689,9 +680,9 @@ BOOST_FIXTURE_TEST_CASE(db_commands_on_a_clean_store, busy_server) {
   for (auto& f : member(doc, "column_families").GetArray())
     families.push_back(text_of(member(f, "name")));
   BOOST_TEST(families
-             == (std::vector<std::string>{"tasks", "index", "counters",
-                                          "meta", "accounts", "devices",
-                                          "idempotency", "logs"}));
+             == (std::vector<std::string>{"tasks", "index", "counters", "meta",
+                                          "accounts", "devices", "idempotency",
+                                          "logs"}));
   auto table = data.db("info");
   BOOST_TEST(table.line_with("schema version") == "schema version  2");
   BOOST_TEST(contains(table.line_with("tasks"),
@@ -767,8 +758,8 @@ BOOST_FIXTURE_TEST_CASE(db_check_reports_each_inconsistency, busy_server) {
      task(failed[0]) + ": the record cannot be decoded"},
     {corruption::drop_due_entry, pending[1],
      task(pending[1]) + ": pending and due at 2090-01-01T"},
-    {corruption::orphan_log, missing, "log of " + task(missing)
-                                        + ": no such task"},
+    {corruption::orphan_log, missing,
+     "log of " + task(missing) + ": no such task"},
   };
   // One kind at a time: exactly that one problem, exit 1.
   for (auto& c : cases)

@@ -71,8 +71,8 @@ BOOST_AUTO_TEST_CASE(retry_queues_a_failed_task_at_the_back) {
 BOOST_AUTO_TEST_CASE(a_run_ends_completed_failed_or_retried) {
   auto running = started(pending_on("s1"), "n", now - 1000);
   retry_policy off;
-  auto end = after_run(running, {7, true, "posted", {{now - 10, "a"}}, 0},
-                       off, now, 0, 0);
+  auto end = after_run(running, {7, true, "posted", {{now - 10, "a"}}, 0}, off,
+                       now, 0, 0);
   BOOST_TEST((end.t.status == task_status::completed));
   BOOST_TEST(end.t.remark == "posted");
   BOOST_TEST(end.t.exit_code == 0);
@@ -146,8 +146,7 @@ create_request request_for(std::vector<std::string> serials) {
 
 } // namespace
 
-BOOST_FIXTURE_TEST_CASE(device_mode_fans_out_per_serial_and_config,
-                        planner) {
+BOOST_FIXTURE_TEST_CASE(device_mode_fans_out_per_serial_and_config, planner) {
   auto p = plan(request_for({"s1", "s2"}));
   BOOST_REQUIRE(!p.error);
   BOOST_REQUIRE_EQUAL(p.tasks.size(), 4u);
@@ -177,11 +176,13 @@ BOOST_FIXTURE_TEST_CASE(accounts_resolve_or_refuse, planner) {
   BOOST_REQUIRE_EQUAL(p.tasks.size(), 2u);
   BOOST_TEST(p.tasks[0].serial == "s1");
   req.usernames = {"off"};
-  BOOST_TEST(plan(req).error.message == "usernames: account 'off' is "
-                                        "disabled");
+  BOOST_TEST(plan(req).error.message
+             == "usernames: account 'off' is "
+                "disabled");
   req.usernames = {"nobody"};
-  BOOST_TEST(plan(req).error.message == "usernames: unknown account "
-                                        "'nobody'");
+  BOOST_TEST(plan(req).error.message
+             == "usernames: unknown account "
+                "'nobody'");
   BOOST_TEST(plan(request_for({"s9"})).error.message
              == "serials: unknown device 's9'");
 }

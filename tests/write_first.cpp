@@ -25,9 +25,7 @@ struct faulty_farm : farm {
     invariant = [this] { memory_matches_store(); };
   }
 
-  task_manager_state& memory() {
-    return state_of<task_manager_state>(manager);
-  }
+  task_manager_state& memory() { return state_of<task_manager_state>(manager); }
 
   void memory_matches_store() {
     auto& st = memory();
@@ -51,13 +49,9 @@ struct faulty_farm : farm {
     });
   }
 
-  void refuse(const char* kind) {
-    faults->refused = {kind};
-  }
+  void refuse(const char* kind) { faults->refused = {kind}; }
 
-  void heal() {
-    faults->refused.clear();
-  }
+  void heal() { faults->refused.clear(); }
 
   static void refused_error_of(const api_error& e) {
     BOOST_CHECK(e.code == ec::internal);
@@ -137,9 +131,8 @@ BOOST_AUTO_TEST_CASE(refused_retry_leaves_the_task_failed) {
   BOOST_CHECK_EQUAL(t.retry_count, 0u);
   BOOST_CHECK_EQUAL(host.log->orders.size(), 1u);
   heal();
-  BOOST_CHECK_EQUAL(unbox(request<task>(manager, retry_atom::value, id))
-                      .retry_count,
-                    1u);
+  BOOST_CHECK_EQUAL(
+    unbox(request<task>(manager, retry_atom::value, id)).retry_count, 1u);
   BOOST_CHECK_EQUAL(host.log->orders.size(), 2u);
 }
 
@@ -210,8 +203,7 @@ BOOST_AUTO_TEST_CASE(refused_account_write_keeps_the_registry) {
   refuse("account");
   account a{"@shop", "dev-1", "tiktok", true};
   error_of(request<account>(manager, account_atom::value, a));
-  auto all = unbox(request<std::vector<account>>(manager,
-                                                 account_atom::value));
+  auto all = unbox(request<std::vector<account>>(manager, account_atom::value));
   BOOST_CHECK(std::none_of(all.begin(), all.end(),
                            [](auto& x) { return x.username == "@shop"; }));
   heal();
@@ -239,4 +231,3 @@ BOOST_AUTO_TEST_CASE(refused_automatic_retry_is_written_later) {
   f.advance(61s);
   BOOST_CHECK_EQUAL(host.log->orders.size(), 2u);
 }
-

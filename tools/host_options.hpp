@@ -11,18 +11,18 @@
 namespace tmx {
 
 inline void declare_host_options(caf::config_option_set& set) {
-  caf::config_option_adder{set, "host"}
-    .add<std::string>("driver", "\"sim\" (simulated phones, default) or "
-                                "\"adb\" (the phones of the adb server)");
+  caf::config_option_adder{set, "host"}.add<std::string>(
+    "driver", "\"sim\" (simulated phones, default) or "
+              "\"adb\" (the phones of the adb server)");
   caf::config_option_adder{set, "adb"}
     .add<std::string>("address", "adb server address (127.0.0.1)")
     .add<int64_t>("port", "adb server port (5037)");
-  caf::config_option_adder{set, "scripts"}
-    .add<std::string>("dir", "where the adb driver finds scripts "
-                             "(./scripts)");
-  caf::config_option_adder{set, "runner"}
-    .add<caf::timespan>("stop-grace", "SIGTERM to SIGKILL of a stopped "
-                                      "script (5s)");
+  caf::config_option_adder{set, "scripts"}.add<std::string>(
+    "dir", "where the adb driver finds scripts "
+           "(./scripts)");
+  caf::config_option_adder{set, "runner"}.add<caf::timespan>(
+    "stop-grace", "SIGTERM to SIGKILL of a stopped "
+                  "script (5s)");
 }
 
 /// Reads the host options into `out`; errors go to `r`.

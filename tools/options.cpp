@@ -19,10 +19,9 @@ bool known_zone(const std::string& tz) {
   return std::filesystem::is_regular_file("/usr/share/zoneinfo/" + tz, ec);
 }
 
-bool load_options(caf::actor_system_config& cfg, int argc, char** argv,
-                  const char* program,
-                  const std::function<bool(const caf::settings&,
-                                           std::string&)>& read) {
+bool load_options(
+  caf::actor_system_config& cfg, int argc, char** argv, const char* program,
+  const std::function<bool(const caf::settings&, std::string&)>& read) {
   if (auto err = cfg.parse(argc, argv)) {
     std::cerr << program << ": " << cfg.render(err) << '\n';
     return false;

@@ -21,12 +21,9 @@ namespace tmx {
 /// a wrong value stops the server with a message naming it.
 class option_reader {
 public:
-  explicit option_reader(const caf::settings& content) : content_(content) {
-  }
+  explicit option_reader(const caf::settings& content) : content_(content) {}
 
-  const std::string& error() const {
-    return error_;
-  }
+  const std::string& error() const { return error_; }
 
   void text(const char* key, std::string& out) {
     if (auto v = find(key)) {
@@ -124,10 +121,9 @@ bool known_zone(const std::string& tz);
 /// `read` on the config file as written (CAF drops a wrongly typed key of
 /// the file without a word) and on the merged content. Prints the first
 /// problem, prefixed with `program`, and returns false on any.
-bool load_options(caf::actor_system_config& cfg, int argc, char** argv,
-                  const char* program,
-                  const std::function<bool(const caf::settings&,
-                                           std::string&)>& read);
+bool load_options(
+  caf::actor_system_config& cfg, int argc, char** argv, const char* program,
+  const std::function<bool(const caf::settings&, std::string&)>& read);
 
 /// Loads CAF's OpenSSL module when a certificate is configured
 /// (`openssl.certificate`, `openssl.key`, `openssl.cafile`, ...): the node

@@ -33,8 +33,8 @@ struct agent_config : caf::actor_system_config {
       .add<std::string>("address", "server's cluster address (127.0.0.1)")
       .add<int64_t>("port", "server's cluster port (50810)")
       .add<std::string>("secret", "the server's cluster secret");
-    opt_group{custom_options_, "node"}
-      .add<std::string>("name", "this node's name (default: host name)");
+    opt_group{custom_options_, "node"}.add<std::string>(
+      "name", "this node's name (default: host name)");
     opt_group{custom_options_, "sim"}
       .add<int64_t>("devices", "simulated devices (default 4)")
       .add<std::string>("prefix", "serial prefix (default: node name + -)")

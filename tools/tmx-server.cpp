@@ -18,8 +18,8 @@
 
 #include <atomic>
 #include <csignal>
-#include <ctime>
 #include <cstdlib>
+#include <ctime>
 #include <filesystem>
 #include <iostream>
 #include <string_view>
@@ -58,16 +58,16 @@ struct server_config : caf::actor_system_config {
     opt_group{custom_options_, "license"}
       .add<std::string>("plan", "Starter, Pro, Team or Business (default Pro)")
       .add<int64_t>("device-limit", "devices running at once, 0 = no cap");
-    opt_group{custom_options_, "tmx"}
-      .add<std::string>("timezone", "time zone of HH:MM start times, a TZ "
-                                    "value such as \"Europe/Berlin\" "
-                                    "(default: the system's)");
+    opt_group{custom_options_, "tmx"}.add<std::string>(
+      "timezone", "time zone of HH:MM start times, a TZ "
+                  "value such as \"Europe/Berlin\" "
+                  "(default: the system's)");
     opt_group{custom_options_, "retry"}
       .add<int64_t>("max-auto", "automatic retries of a failed run, 0 = off")
       .add<caf::timespan>("delay-min", "shortest delay before one (5s)")
       .add<caf::timespan>("delay-max", "longest delay before one (60s)");
-    opt_group{custom_options_, "runner"}
-      .add<double>("timeout-scale", "multiplies every script timeout (1)");
+    opt_group{custom_options_, "runner"}.add<double>(
+      "timeout-scale", "multiplies every script timeout (1)");
     opt_group{custom_options_, "sim"}
       .add<int64_t>("devices", "simulated devices (default 8, 0 = none)")
       .add<caf::timespan>("task-duration", "simulated run time (default 2s)")
@@ -121,9 +121,10 @@ bool read_options(const caf::settings& content, server_options& out,
   bool anonymous = false;
   r.flag("http.allow-anonymous", anonymous);
   if (!is_loopback(out.http.address) && out.http.token.empty() && !anonymous)
-    r.fail("option http.address '" + out.http.address + "' is not loopback: "
-           "set http.token (or http.allow-anonymous=true to serve it "
-           "without one)");
+    r.fail("option http.address '" + out.http.address
+           + "' is not loopback: "
+             "set http.token (or http.allow-anonymous=true to serve it "
+             "without one)");
   if (idle < std::chrono::milliseconds(100))
     r.fail("option http.idle-timeout must be at least 100ms");
   r.text("storage.path", out.storage_path);
@@ -154,8 +155,8 @@ bool read_options(const caf::settings& content, server_options& out,
   out.http.threads = static_cast<size_t>(threads);
   out.http.max_in_flight = static_cast<size_t>(in_flight);
   out.http.max_connections = static_cast<size_t>(connections);
-  out.http.idle_timeout =
-    std::chrono::duration_cast<std::chrono::milliseconds>(idle);
+  out.http.idle_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
+    idle);
   sim.devices = static_cast<int>(devices);
   retry.max_auto = static_cast<uint32_t>(max_auto);
   out.node.device_limit = static_cast<size_t>(out.http.license.device_limit);
@@ -223,8 +224,7 @@ int main(int argc, char** argv) {
         ready = true;
       },
       [&](caf::error& err) {
-        std::cerr << "tmx-server: start-up failed: " << sys.render(err)
-                  << '\n';
+        std::cerr << "tmx-server: start-up failed: " << sys.render(err) << '\n';
       });
   if (!ready)
     return EXIT_FAILURE;
@@ -238,8 +238,7 @@ int main(int argc, char** argv) {
     if (port) {
       spdlog::info("cluster port {}:{} open for tmx-agent ({}){}",
                    opts.cluster_address, *port, tls ? "TLS" : "plain TCP",
-                   opts.node.cluster_secret.empty() ? " (no secret set!)"
-                                                    : "");
+                   opts.node.cluster_secret.empty() ? " (no secret set!)" : "");
     } else if (opts.cluster_port_given) {
       std::cerr << "tmx-server: cannot open cluster port "
                 << opts.cluster_address << ':' << opts.cluster_port << ": "
@@ -259,8 +258,8 @@ int main(int argc, char** argv) {
   try {
     http.start();
   } catch (const std::exception& e) {
-    std::cerr << "tmx-server: cannot serve HTTP on " << opts.http.address
-              << ':' << opts.http.port << ": " << e.what() << '\n';
+    std::cerr << "tmx-server: cannot serve HTTP on " << opts.http.address << ':'
+              << opts.http.port << ": " << e.what() << '\n';
     shut_down(self, supervisor);
     return EXIT_FAILURE;
   }

@@ -44,8 +44,7 @@ bool parse_ids(const std::string& arg, std::vector<uint64_t>& out) {
     if (!parse_u64(part.substr(0, dash), lo))
       return false;
     hi = lo;
-    if (dash != std::string_view::npos
-        && !parse_u64(part.substr(dash + 1), hi))
+    if (dash != std::string_view::npos && !parse_u64(part.substr(dash + 1), hi))
       return false;
     if (lo == 0 || hi < lo || hi - lo >= max_range)
       return false;
@@ -73,8 +72,9 @@ const CLI::Validator task_ids(
     std::vector<uint64_t> ignored;
     return parse_ids(arg, ignored)
              ? std::string()
-             : "'" + arg + "' is not a task id, a range (7-12) or a list "
-                           "(7,9)";
+             : "'" + arg
+                 + "' is not a task id, a range (7-12) or a list "
+                   "(7,9)";
   },
   "ID");
 
@@ -84,8 +84,7 @@ const std::map<std::string, std::string> status_names{
 
 CLI::Option* add_status(CLI::App* cmd, std::string& into) {
   return cmd
-    ->add_option("--status", into,
-                 "pending|running|completed|failed (or 0-3)")
+    ->add_option("--status", into, "pending|running|completed|failed (or 0-3)")
     ->transform(CLI::CheckedTransformer(status_names, CLI::ignore_case));
 }
 
@@ -141,9 +140,8 @@ void add_live_commands(CLI::App& app, parsed& p) {
   tasks->add_option("--source", p.tasks.source, "api|ui")
     ->check(CLI::IsMember({"api", "ui"}));
   add_paging(tasks, p.tasks.page, p.tasks.limit);
-  tasks->callback([&p] {
-    p.live = [&p](live_context& c) { return run_tasks(c, p.tasks); };
-  });
+  tasks->callback(
+    [&p] { p.live = [&p](live_context& c) { return run_tasks(c, p.tasks); }; });
 
   app.add_subcommand("task", "one task in detail, with its log")
     ->callback([&p] {
@@ -155,8 +153,9 @@ void add_live_commands(CLI::App& app, parsed& p) {
 
   app.add_subcommand("devices", "devices, their state and queue")
     ->callback([&p] { p.live = run_devices; });
-  app.add_subcommand("nodes", "device hosts of the cluster")
-    ->callback([&p] { p.live = run_nodes; });
+  app.add_subcommand("nodes", "device hosts of the cluster")->callback([&p] {
+    p.live = run_nodes;
+  });
 
   auto* accounts = app.add_subcommand("accounts", "app accounts on devices");
   accounts->add_option("--serial", p.accounts.serial, "device serial");
@@ -190,8 +189,9 @@ void add_live_commands(CLI::App& app, parsed& p) {
   with_ids("delete", "delete tasks (running ones are stopped first)",
            run_delete);
 
-  app.add_subcommand("retry-all", "retry every failed task")
-    ->callback([&p] { p.live = run_retry_all; });
+  app.add_subcommand("retry-all", "retry every failed task")->callback([&p] {
+    p.live = run_retry_all;
+  });
 }
 
 void add_create(CLI::App& app, parsed& p) {
@@ -228,8 +228,8 @@ void add_create(CLI::App& app, parsed& p) {
 void add_watch(CLI::App& app, parsed& p) {
   auto* watch = app.add_subcommand(
     "watch", "refreshing view of stats, running tasks and devices");
-  watch->add_option("--interval", p.watch.interval_s,
-                    "seconds between refreshes")
+  watch
+    ->add_option("--interval", p.watch.interval_s, "seconds between refreshes")
     ->check(CLI::Range(0.1, 3600.0))
     ->capture_default_str();
   watch->add_option("--iterations", p.watch.iterations,
@@ -249,8 +249,9 @@ void add_db_commands(CLI::App& app, parsed& p) {
   db->add_option("--data", p.data_dir, "the server's storage.path")
     ->envname("TMX_DATA")
     ->capture_default_str();
-  db->add_subcommand("info", "schema, ids, counts and sizes")
-    ->callback([&p] { p.offline = run_db_info; });
+  db->add_subcommand("info", "schema, ids, counts and sizes")->callback([&p] {
+    p.offline = run_db_info;
+  });
   db->add_subcommand("check", "check indexes, counters and ids (exit 1 on "
                               "any inconsistency)")
     ->callback([&p] { p.offline = run_db_check; });

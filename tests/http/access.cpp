@@ -31,8 +31,7 @@ BOOST_AUTO_TEST_CASE(a_token_guards_every_api_request) {
   }
   check_error(srv.post("/api/v1/task", task_body(serials({"sim-0001"}))), 401,
               40101);
-  BOOST_TEST(count(srv.send("GET", "/api/v1/task", "", bearer(token)),
-                   "total")
+  BOOST_TEST(count(srv.send("GET", "/api/v1/task", "", bearer(token)), "total")
              == 0);
   check_ok(srv.send("GET", "/api/v1/license/check", "", bearer(token)));
   auto created = srv.send("POST", "/api/v1/task",

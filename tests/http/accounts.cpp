@@ -71,42 +71,44 @@ BOOST_FIXTURE_TEST_CASE(account_errors_store_nothing, api_server) {
     return error_case{"POST", "/api/v1/account", body, 400, 40001, names};
   };
   auto bad_query = [](const std::string& query) {
-    return error_case{"GET", "/api/v1/account?" + query, "", 400, 40001,
-                      query.substr(0, query.find('='))};
+    return error_case{"GET", "/api/v1/account?" + query,      "", 400,
+                      40001, query.substr(0, query.find('='))};
   };
-  check_errors(*this, {
-    bad_put(R"({"serial":"sim-0001"})", "username"),
-    bad_put(account_body("", "sim-0001"), "username"),
-    bad_put(R"({"username":7,"serial":"sim-0001"})", "username"),
-    bad_put(R"({"username":["a"],"serial":"sim-0001"})", "username"),
-    bad_put(R"({"username":"a"})", "serial"),
-    bad_put(account_body("a", ""), "serial"),
-    bad_put(R"({"username":"a","serial":["sim-0001"]})", "serial"),
-    bad_put(account_body("a", "sim-9999"), "sim-9999"),
-    bad_put(account_body("a", "sim-0001", R"("platform":"x")"), "platform"),
-    bad_put(account_body("a", "sim-0001", R"("platform":1)"), "platform"),
-    bad_put(account_body("a", "sim-0001", R"("enabled":"yes")"), "enabled"),
-    bad_put(account_body("a", "sim-0001", R"("enabled":1)"), "enabled"),
-    bad_put("[]", ""),
-    bad_put("\"a\"", ""),
-    bad_put("not json", ""),
-    bad_put("", ""),
-    bad_query("platform=x"),
-    bad_query("enabled=yes"),
-    bad_query("enabled="),
-    bad_query("page=0"),
-    bad_query("page=abc"),
-    bad_query("page_size=0"),
-    bad_query("page_size=101"),
-    bad_query("page_size=abc"),
-    {"DELETE", "/api/v1/account/ghost", "", 404, 40401, ""},
-    {"DELETE", "/api/v1/account/%40sim-0001-a", "", 404, 40401, ""},
-    {"DELETE", "/api/v1/account/%zz", "", 400, 40001, "username"},
-    {"PUT", "/api/v1/account", "", 405, 40001, ""},
-    {"DELETE", "/api/v1/account", "", 405, 40001, ""},
-    {"GET", "/api/v1/account/sim-0001-a", "", 405, 40001, ""},
-    {"POST", "/api/v1/account/sim-0001-a", "", 405, 40001, ""},
-  });
+  check_errors(
+    *this,
+    {
+      bad_put(R"({"serial":"sim-0001"})", "username"),
+      bad_put(account_body("", "sim-0001"), "username"),
+      bad_put(R"({"username":7,"serial":"sim-0001"})", "username"),
+      bad_put(R"({"username":["a"],"serial":"sim-0001"})", "username"),
+      bad_put(R"({"username":"a"})", "serial"),
+      bad_put(account_body("a", ""), "serial"),
+      bad_put(R"({"username":"a","serial":["sim-0001"]})", "serial"),
+      bad_put(account_body("a", "sim-9999"), "sim-9999"),
+      bad_put(account_body("a", "sim-0001", R"("platform":"x")"), "platform"),
+      bad_put(account_body("a", "sim-0001", R"("platform":1)"), "platform"),
+      bad_put(account_body("a", "sim-0001", R"("enabled":"yes")"), "enabled"),
+      bad_put(account_body("a", "sim-0001", R"("enabled":1)"), "enabled"),
+      bad_put("[]", ""),
+      bad_put("\"a\"", ""),
+      bad_put("not json", ""),
+      bad_put("", ""),
+      bad_query("platform=x"),
+      bad_query("enabled=yes"),
+      bad_query("enabled="),
+      bad_query("page=0"),
+      bad_query("page=abc"),
+      bad_query("page_size=0"),
+      bad_query("page_size=101"),
+      bad_query("page_size=abc"),
+      {"DELETE", "/api/v1/account/ghost", "", 404, 40401, ""},
+      {"DELETE", "/api/v1/account/%40sim-0001-a", "", 404, 40401, ""},
+      {"DELETE", "/api/v1/account/%zz", "", 400, 40001, "username"},
+      {"PUT", "/api/v1/account", "", 405, 40001, ""},
+      {"DELETE", "/api/v1/account", "", 405, 40001, ""},
+      {"GET", "/api/v1/account/sim-0001-a", "", 405, 40001, ""},
+      {"POST", "/api/v1/account/sim-0001-a", "", 405, 40001, ""},
+    });
   auto r = account_list(*this, "?page_size=100");
   BOOST_TEST(listed_usernames(r) == sim_accounts(4));
   BOOST_TEST(count(r, "total") == 8);
@@ -155,8 +157,7 @@ BOOST_FIXTURE_TEST_CASE(account_list_filters_and_paging, registered_accounts) {
     {"?page_size=4", {"@off", "@user1", "sim-0001-a", "sim-0001-b"}, 11},
     {"?page=3&page_size=4", {"sim-0004-a", "sim-0004-b", "user1"}, 11},
     {"?page=4&page_size=4", {}, 11},
-    {"?page=2&page_size=2&platform=tiktok", {"sim-0002-a", "sim-0002-b"},
-     9},
+    {"?page=2&page_size=2&platform=tiktok", {"sim-0002-a", "sim-0002-b"}, 9},
     {"?colour=blue&page_size=100", all, 11},
   };
   for (auto& c : cases)
@@ -186,8 +187,8 @@ BOOST_FIXTURE_TEST_CASE(account_delete, registered_accounts) {
   BOOST_TEST(to_json(r.data()) == R"({"deleted_count":1})");
   check_error(del("/api/v1/account/%40user1"), 404, 40401);
   auto left = listed_usernames(account_list(*this, "?serial=sim-0004"));
-  BOOST_TEST(left == (std::vector<std::string>{"sim-0004-a", "sim-0004-b",
-                                               "user1"}));
+  BOOST_TEST(
+    left == (std::vector<std::string>{"sim-0004-a", "sim-0004-b", "user1"}));
   BOOST_TEST(count(account_list(*this, "?serial=sim-0003"), "total") == 2);
   // Gone from the registry, so gone for username mode too.
   check_error(post("/api/v1/task", task_body(usernames({"@user1"}))), 400,
@@ -226,9 +227,9 @@ BOOST_FIXTURE_TEST_CASE(username_mode_uses_the_registry, registered_accounts) {
   };
   auto made = create(*this, task_body(usernames({"@user1", "user1"}), "post",
                                       "{}", later));
-  BOOST_TEST((units_of(made)
-              == std::vector<unit>{{"sim-0003", "@user1"},
-                                   {"sim-0004", "user1"}}));
+  BOOST_TEST(
+    (units_of(made)
+     == std::vector<unit>{{"sim-0003", "@user1"}, {"sim-0004", "user1"}}));
   // Multi-account mode: the enabled accounts of each serial, registered
   // ones included, disabled ones ("@off") skipped.
   made = create(*this, task_body(serials({"sim-0002", "sim-0003"}), "post",
@@ -239,24 +240,24 @@ BOOST_FIXTURE_TEST_CASE(username_mode_uses_the_registry, registered_accounts) {
                                    {"sim-0003", "@user1"},
                                    {"sim-0003", "sim-0003-a"},
                                    {"sim-0003", "sim-0003-b"}}));
-  put_account(*this, account_body("sim-0002-a", "sim-0002",
-                                  R"("enabled":false)"));
+  put_account(*this,
+              account_body("sim-0002-a", "sim-0002", R"("enabled":false)"));
   made = create(*this, task_body(serials({"sim-0002"}), "post", "{}",
                                  later + "," + multi_account));
-  BOOST_TEST((units_of(made)
-              == std::vector<unit>{{"sim-0002", "sim-0002-b"}}));
+  BOOST_TEST((units_of(made) == std::vector<unit>{{"sim-0002", "sim-0002-b"}}));
   // A disabled account, or a serial without an enabled one: nothing made.
-  put_account(*this, account_body("sim-0002-b", "sim-0002",
-                                  R"("enabled":false)"));
+  put_account(*this,
+              account_body("sim-0002-b", "sim-0002", R"("enabled":false)"));
   auto before = count(stats_matching_list(*this), "total");
   BOOST_TEST(before == 8);
-  check_errors(*this, {
-    bad_create(task_body(usernames({"sim-0001-a", "@off"})), "@off"),
-    bad_create(task_body(usernames({"sim-0002-a"})), "sim-0002-a"),
-    bad_create(task_body(serials({"sim-0001", "sim-0002"}), "post", "{}",
-                         multi_account),
-               "sim-0002"),
-  });
+  check_errors(
+    *this, {
+             bad_create(task_body(usernames({"sim-0001-a", "@off"})), "@off"),
+             bad_create(task_body(usernames({"sim-0002-a"})), "sim-0002-a"),
+             bad_create(task_body(serials({"sim-0001", "sim-0002"}), "post",
+                                  "{}", multi_account),
+                        "sim-0002"),
+           });
   BOOST_TEST(count(stats_matching_list(*this), "total") == before);
   // Enabled again, it is usable again.
   put_account(*this, account_body("@off", "sim-0001"));
@@ -314,8 +315,9 @@ BOOST_AUTO_TEST_CASE(a_task_waiting_for_its_account_lets_others_pass) {
   if (ms_of(b, "created_at") < ms_of(a, "finished_at")) {
     // sim-0002 was free, and its first task blocked: the next one ran.
     BOOST_TEST(ms_of(b, "started_at") < ms_of(a, "finished_at"),
-               "task " << behind << " waited for an account it does not "
-                                    "use");
+               "task " << behind
+                       << " waited for an account it does not "
+                          "use");
     BOOST_TEST(ms_of(w, "started_at") >= ms_of(b, "finished_at"));
   } else {
     BOOST_WARN_MESSAGE(false, "the first run ended before the third task "
@@ -364,19 +366,17 @@ BOOST_AUTO_TEST_CASE(an_ended_run_frees_its_account_and_its_slot) {
 
 BOOST_FIXTURE_TEST_CASE(registered_accounts_survive_a_restart,
                         registered_accounts) {
-  put_account(*this, account_body("sim-0001-a", "sim-0001",
-                                  R"("enabled":false)"));
+  put_account(*this,
+              account_body("sim-0001-a", "sim-0001", R"("enabled":false)"));
   put_account(*this, account_body("sim-0001-b", "sim-0002"));
   auto before = to_json(account_list(*this, "?page_size=100").data());
   kill();
   require_start();
   // The device host announced its accounts again; the operator's settings
   // stay.
-  BOOST_TEST(to_json(account_list(*this, "?page_size=100").data())
-             == before);
-  check_error(post("/api/v1/task",
-                   task_body(serials({"sim-0001"}), "post", "{}",
-                             multi_account)),
+  BOOST_TEST(to_json(account_list(*this, "?page_size=100").data()) == before);
+  check_error(post("/api/v1/task", task_body(serials({"sim-0001"}), "post",
+                                             "{}", multi_account)),
               400, 40001, "sim-0001");
   auto made = create(*this, task_body(serials({"sim-0002"}), "post", "{}",
                                       later + "," + multi_account));
@@ -384,6 +384,7 @@ BOOST_FIXTURE_TEST_CASE(registered_accounts_survive_a_restart,
   for (auto id : made)
     names.push_back(text_of(member(task_of(*this, id).data(), "username")));
   std::sort(names.begin(), names.end());
-  BOOST_TEST(names == (std::vector<std::string>{"sim-0001-b", "sim-0002-a",
-                                                "sim-0002-b"}));
+  BOOST_TEST(
+    names
+    == (std::vector<std::string>{"sim-0001-b", "sim-0002-a", "sim-0002-b"}));
 }

@@ -45,8 +45,7 @@ BOOST_FIXTURE_TEST_CASE(task_object_fields_and_types, api_server) {
   BOOST_TEST(to_json(member(listed.data(), "tasks")[0]) == to_json(d));
   auto later_id = create_one(*this, task_body(serials({"sim-0002"}), "post",
                                               "{}", later));
-  BOOST_TEST(is_time(member(task_of(*this, later_id).data(),
-                            "scheduled_at")));
+  BOOST_TEST(is_time(member(task_of(*this, later_id).data(), "scheduled_at")));
 }
 
 BOOST_FIXTURE_TEST_CASE(create_fan_out, api_server) {
@@ -73,11 +72,10 @@ BOOST_FIXTURE_TEST_CASE(create_fan_out, api_server) {
     {task_body(usernames({"sim-0001-b"}), "account_warmup"),
      {{"sim-0001", "sim-0001-b", ""}}},
   };
-  for (auto [script, config] : {std::pair{"follow", follow},
-                                std::pair{"unfollow", unfollow},
-                                std::pair{"follow", by_username}}) {
-    fan_out_case c{task_body(serials({"sim-0001", "sim-0002"}), script,
-                             config),
+  for (auto [script, config] :
+       {std::pair{"follow", follow}, std::pair{"unfollow", unfollow},
+        std::pair{"follow", by_username}}) {
+    fan_out_case c{task_body(serials({"sim-0001", "sim-0002"}), script, config),
                    {}};
     for (auto serial : {"sim-0001", "sim-0002"})
       for (auto target : {"u1", "u2", "u3"})
@@ -110,61 +108,63 @@ BOOST_FIXTURE_TEST_CASE(create_fan_out, api_server) {
 
 BOOST_FIXTURE_TEST_CASE(create_errors_store_nothing, api_server) {
   auto one = serials({"sim-0001"});
-  check_errors(*this, {
-    bad_create(task_body(serials({"sim-0001", "sim-0001"})), "sim-0001"),
-    bad_create(task_body(serials({"sim-0001", "sim-9999"})), "sim-9999"),
-    bad_create(task_body(usernames({"sim-0001-a", "ghost"})), "ghost"),
-    bad_create(task_body(usernames({"sim-0001-a", "sim-0001-a"})),
-               "sim-0001-a"),
-    bad_create(task_body(one + "," + usernames({"sim-0001-a"})), ""),
-    bad_create(task_body(serials({})), "serials"),
-    bad_create(R"({"script_name":"post","script_config":{}})", "serials"),
-    bad_create(task_body(serials({""})), "serials"),
-    bad_create(task_body("\"serials\":\"sim-0001\""), "serials"),
-    bad_create("{" + one + R"(,"script_config":{}})", "script_name", 40002),
-    bad_create(task_body(one, ""), "script_name", 40002),
-    bad_create(task_body(one, "like"), "like", 40003),
-    bad_create(task_body(one, "scrape_user"), "scrape_user", 40003),
-    bad_create(task_body(one, "dance"), "dance", 40003),
-    bad_create("{" + one + R"(,"script_name":"post"})", "script_config"),
-    bad_create(task_body(one, "post", "[]"), "script_config"),
-    bad_create(task_body(one, "post", R"({"content_type":"x"})"),
-               "content_type"),
-    bad_create(task_body(one, "post", R"({"origin_sound_volume":101})"),
-               "origin_sound_volume"),
-    bad_create(task_body(one, "post", R"({"post_way":"fax"})"), "post_way"),
-    bad_create(task_body(one, "post", R"({"post_way":"useSound"})"),
-               "sound_name"),
-    bad_create(task_body(one, "follow", "{}"), "target_user"),
-    bad_create(task_body(one, "account_warmup",
-                         R"({"min_duration":40,"max_duration":30})"),
-               "min_duration"),
-    bad_create(task_body(usernames({"sim-0001-a"}), "post", "{}",
-                         R"("enable_multi_account":true)"),
-               "enable_multi_account"),
-    bad_create(task_body(one, "post", "{}", R"("enable_multi_account":1)"),
-               "enable_multi_account"),
-    bad_create(task_body(one, "post", "{}", R"("start_time":"25:00")"),
-               "start_time"),
-    bad_create(task_body(one, "post", "{}",
-                         R"("min_interval":5,"max_interval":2)"),
-               "min_interval"),
-    bad_create(task_body(one, "post", "{}", R"("min_interval":-1)"),
-               "min_interval"),
-    bad_create("{\"serials\":", ""),
-    bad_create("not json", ""),
-    bad_create("[]", ""),
-    bad_create("\"text\"", ""),
-    bad_create("42", ""),
-    bad_create("", ""),
-  });
+  check_errors(
+    *this,
+    {
+      bad_create(task_body(serials({"sim-0001", "sim-0001"})), "sim-0001"),
+      bad_create(task_body(serials({"sim-0001", "sim-9999"})), "sim-9999"),
+      bad_create(task_body(usernames({"sim-0001-a", "ghost"})), "ghost"),
+      bad_create(task_body(usernames({"sim-0001-a", "sim-0001-a"})),
+                 "sim-0001-a"),
+      bad_create(task_body(one + "," + usernames({"sim-0001-a"})), ""),
+      bad_create(task_body(serials({})), "serials"),
+      bad_create(R"({"script_name":"post","script_config":{}})", "serials"),
+      bad_create(task_body(serials({""})), "serials"),
+      bad_create(task_body("\"serials\":\"sim-0001\""), "serials"),
+      bad_create("{" + one + R"(,"script_config":{}})", "script_name", 40002),
+      bad_create(task_body(one, ""), "script_name", 40002),
+      bad_create(task_body(one, "like"), "like", 40003),
+      bad_create(task_body(one, "scrape_user"), "scrape_user", 40003),
+      bad_create(task_body(one, "dance"), "dance", 40003),
+      bad_create("{" + one + R"(,"script_name":"post"})", "script_config"),
+      bad_create(task_body(one, "post", "[]"), "script_config"),
+      bad_create(task_body(one, "post", R"({"content_type":"x"})"),
+                 "content_type"),
+      bad_create(task_body(one, "post", R"({"origin_sound_volume":101})"),
+                 "origin_sound_volume"),
+      bad_create(task_body(one, "post", R"({"post_way":"fax"})"), "post_way"),
+      bad_create(task_body(one, "post", R"({"post_way":"useSound"})"),
+                 "sound_name"),
+      bad_create(task_body(one, "follow", "{}"), "target_user"),
+      bad_create(task_body(one, "account_warmup",
+                           R"({"min_duration":40,"max_duration":30})"),
+                 "min_duration"),
+      bad_create(task_body(usernames({"sim-0001-a"}), "post", "{}",
+                           R"("enable_multi_account":true)"),
+                 "enable_multi_account"),
+      bad_create(task_body(one, "post", "{}", R"("enable_multi_account":1)"),
+                 "enable_multi_account"),
+      bad_create(task_body(one, "post", "{}", R"("start_time":"25:00")"),
+                 "start_time"),
+      bad_create(task_body(one, "post", "{}",
+                           R"("min_interval":5,"max_interval":2)"),
+                 "min_interval"),
+      bad_create(task_body(one, "post", "{}", R"("min_interval":-1)"),
+                 "min_interval"),
+      bad_create("{\"serials\":", ""),
+      bad_create("not json", ""),
+      bad_create("[]", ""),
+      bad_create("\"text\"", ""),
+      bad_create("42", ""),
+      bad_create("", ""),
+    });
   BOOST_TEST(count(stats_matching_list(*this), "total") == 0);
 }
 
 BOOST_FIXTURE_TEST_CASE(unknown_fields_are_ignored, api_server) {
-  auto id = create_one(*this, task_body(serials({"sim-0001"}), "post",
-                                        R"({"colour":"blue"})",
-                                        R"("priority":9)"));
+  auto id = create_one(*this,
+                       task_body(serials({"sim-0001"}), "post",
+                                 R"({"colour":"blue"})", R"("priority":9)"));
   BOOST_TEST(text_of(member(task_of(*this, id).data(), "script_name"))
              == "post");
 }
@@ -186,8 +186,7 @@ BOOST_FIXTURE_TEST_CASE(oversized_body_is_refused, api_server) {
 }
 
 BOOST_FIXTURE_TEST_CASE(idempotency_key, api_server) {
-  auto body = task_body(serials({"sim-0001", "sim-0002"}), "post", "{}",
-                        later);
+  auto body = task_body(serials({"sim-0001", "sim-0002"}), "post", "{}", later);
   headers key_a{{"Idempotency-Key", "key-a"}};
   auto first = create(*this, body, key_a);
   BOOST_TEST(first.size() == 2u);
@@ -220,9 +219,8 @@ BOOST_FIXTURE_TEST_CASE(source_header_marks_ui_tasks, api_server) {
          {{{"X-Tmx-Source", "dashboard"}}, "api"},
        })
     BOOST_TEST_CONTEXT("X-Tmx-Source " << source) {
-      auto id = create_one(*this, task_body(serials({"sim-0001"}), "post",
-                                            "{}", later),
-                           extra);
+      auto id = create_one(
+        *this, task_body(serials({"sim-0001"}), "post", "{}", later), extra);
       auto t = task_of(*this, id);
       BOOST_TEST(text_of(member(t.data(), "source")) == source);
       auto listed = listed_ids(list(*this, "?source=" + source));

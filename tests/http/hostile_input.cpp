@@ -19,8 +19,8 @@ BOOST_FIXTURE_TEST_CASE(strings_that_are_not_utf8_are_refused, api_server) {
     std::string body;
     std::string field; // the 40001 message names it
   };
-  const std::string latin1 = "caf\xe9";       // Latin-1, not UTF-8
-  const std::string overlong = "\xc0\xaf";    // an overlong "/"
+  const std::string latin1 = "caf\xe9";         // Latin-1, not UTF-8
+  const std::string overlong = "\xc0\xaf";      // an overlong "/"
   const std::string surrogate = "\xed\xa0\x80"; // U+D800
   std::vector<bad_body> cases{
     {"/api/v1/task",
@@ -37,16 +37,15 @@ BOOST_FIXTURE_TEST_CASE(strings_that_are_not_utf8_are_refused, api_server) {
     BOOST_TEST_CONTEXT(c.field) {
       auto r = post(c.path, c.body);
       check_error(r, 400, 40001, c.field);
-      BOOST_TEST(r.message().find("UTF-8") != std::string::npos,
-                 r.message());
+      BOOST_TEST(r.message().find("UTF-8") != std::string::npos, r.message());
     }
   BOOST_TEST(count(list(*this), "total") == 0);
   BOOST_TEST(count(account_list(*this), "total") == 8);
   // Valid UTF-8 of every length goes through and comes back as sent.
   const std::string mixed = "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x93\xb1";
-  auto id = create_one(*this, task_body(serials({"sim-0001"}), "post",
-                                        "{\"captions\":\"" + mixed + "\"}",
-                                        later));
+  auto id = create_one(*this,
+                       task_body(serials({"sim-0001"}), "post",
+                                 "{\"captions\":\"" + mixed + "\"}", later));
   auto t = task_of(*this, id);
   BOOST_TEST(text_of(member(member(t.data(), "script_config"), "captions"))
              == mixed);
@@ -70,8 +69,8 @@ BOOST_FIXTURE_TEST_CASE(a_create_makes_at_most_100000_tasks, api_server) {
   std::string targets;
   for (int i = 0; i < 25'001; ++i)
     targets += (i ? "," : "") + std::string("\"u") + std::to_string(i) + "\"";
-  auto body = task_body(serials({"sim-0001", "sim-0002", "sim-0003",
-                                 "sim-0004"}),
+  auto body = task_body(serials(
+                          {"sim-0001", "sim-0002", "sim-0003", "sim-0004"}),
                         "follow", "{\"target_users\":[" + targets + "]}");
   auto r = post("/api/v1/task", body);
   check_error(r, 400, 40001, "100004");

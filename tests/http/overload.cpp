@@ -45,7 +45,8 @@ BOOST_AUTO_TEST_CASE(requests_beyond_max_in_flight_get_50301) {
     if (refused.status != 503) {
       auto r = heavy.get();
       BOOST_REQUIRE_MESSAGE(r.status == 503, "the heavy create ended before "
-                                             "any refusal: " << r.status);
+                                             "any refusal: "
+                                               << r.status);
     }
   }
   BOOST_REQUIRE(refused.status == 503);
@@ -59,8 +60,7 @@ BOOST_AUTO_TEST_CASE(requests_beyond_max_in_flight_get_50301) {
   // server has let go of it, as Retry-After allows for).
   BOOST_TEST(wait_until(
     [&] {
-      return srv.post("/api/v1/task", task_body(serials({"sim-0001"})))
-               .code()
+      return srv.post("/api/v1/task", task_body(serials({"sim-0001"}))).code()
              == 0;
     },
     10s));

@@ -17,8 +17,8 @@ using namespace tmx::test;
 
 BOOST_AUTO_TEST_CASE(device_limit_caps_running_devices) {
   api_server srv(options{{"license.device-limit", "1"}});
-  auto made = create(srv, task_body(serials({"sim-0001", "sim-0002",
-                                             "sim-0003", "sim-0004"})));
+  auto made = create(
+    srv, task_body(serials({"sim-0001", "sim-0002", "sim-0003", "sim-0004"})));
   BOOST_REQUIRE(completes(srv, 4));
   // With one device at a time the runs cannot overlap. (Same offset in
   // every time stamp, so text order is time order.)
@@ -31,9 +31,8 @@ BOOST_AUTO_TEST_CASE(device_limit_caps_running_devices) {
   std::sort(runs.begin(), runs.end());
   for (size_t i = 1; i < runs.size(); ++i)
     BOOST_TEST(runs[i].first >= runs[i - 1].second,
-               "run " << i << " started at " << runs[i].first
-                      << " before run " << i - 1 << " ended at "
-                      << runs[i - 1].second);
+               "run " << i << " started at " << runs[i].first << " before run "
+                      << i - 1 << " ended at " << runs[i - 1].second);
 }
 
 BOOST_AUTO_TEST_CASE(devices_and_running_tasks) {
@@ -65,17 +64,16 @@ BOOST_AUTO_TEST_CASE(devices_and_running_tasks) {
     std::set<std::string> accounts;
     for (auto& a : member(d, "accounts").GetArray())
       accounts.insert(text_of(a));
-    BOOST_TEST((accounts == std::set<std::string>{serial + "-a",
-                                                  serial + "-b"}));
+    BOOST_TEST(
+      (accounts == std::set<std::string>{serial + "-a", serial + "-b"}));
   }
   auto body = task_body(serials({"sim-0001"}));
   auto first = create_one(srv, body);
   auto second = create_one(srv, body);
   BOOST_REQUIRE(reaches(srv, first, 1));
-  BOOST_REQUIRE(wait_until(
-    [&] { return device_is(srv, "sim-0001", "busy", first); }, 15s));
-  BOOST_TEST(int_of(member(device_named(srv, "sim-0001"), "queued"))
-             == 1);
+  BOOST_REQUIRE(
+    wait_until([&] { return device_is(srv, "sim-0001", "busy", first); }, 15s));
+  BOOST_TEST(int_of(member(device_named(srv, "sim-0001"), "queued")) == 1);
   auto running = task_of(srv, first);
   BOOST_TEST(is_time(member(running.data(), "started_at")));
   BOOST_TEST(member(running.data(), "finished_at").IsNull());
@@ -101,8 +99,8 @@ BOOST_AUTO_TEST_CASE(devices_and_running_tasks) {
   check_ok(gone);
   BOOST_TEST(count(gone, "deleted_count") == 1);
   check_error(srv.get(task_path(second)), 404, 40401);
-  BOOST_TEST(wait_until(
-    [&] { return device_is(srv, "sim-0001", "online", 0); }, 15s));
+  BOOST_TEST(
+    wait_until([&] { return device_is(srv, "sim-0001", "online", 0); }, 15s));
   BOOST_TEST(count(stats_matching_list(srv), "total") == 1);
 }
 
@@ -179,14 +177,15 @@ BOOST_FIXTURE_TEST_CASE(task_log_without_a_run, api_server) {
       BOOST_TEST(log_of(*this, id).empty());
     }
   check_ok(del(task_path(waiting)));
-  check_errors(*this, {
-    {"GET", task_path(waiting, "log"), "", 404, 40401, ""},
-    {"GET", "/api/v1/task/999999/log", "", 404, 40401, ""},
-    {"GET", "/api/v1/task/abc/log", "", 400, 40001, "task_id"},
-    {"GET", "/api/v1/task/0/log", "", 400, 40001, "task_id"},
-    {"POST", task_path(stopped, "log"), "", 405, 40001, ""},
-    {"DELETE", task_path(stopped, "log"), "", 405, 40001, ""},
-  });
+  check_errors(*this,
+               {
+                 {"GET", task_path(waiting, "log"), "", 404, 40401, ""},
+                 {"GET", "/api/v1/task/999999/log", "", 404, 40401, ""},
+                 {"GET", "/api/v1/task/abc/log", "", 400, 40001, "task_id"},
+                 {"GET", "/api/v1/task/0/log", "", 400, 40001, "task_id"},
+                 {"POST", task_path(stopped, "log"), "", 405, 40001, ""},
+                 {"DELETE", task_path(stopped, "log"), "", 405, 40001, ""},
+               });
 }
 
 // -- retries and timeouts -----------------------------------------------------
@@ -233,14 +232,16 @@ BOOST_AUTO_TEST_CASE(failed_runs_are_retried_automatically) {
   auto lines = run_log_of(srv, id);
   BOOST_TEST(lines.front().at == ms_of(again, "started_at"));
   BOOST_TEST(lines.back().text == "failed: simulated failure");
-  BOOST_TEST(std::count_if(lines.begin(), lines.end(), [](auto& line) {
-               return starts_with(line.text, "started on");
-             }) == 1);
+  BOOST_TEST(std::count_if(lines.begin(), lines.end(),
+                           [](auto& line) {
+                             return starts_with(line.text, "started on");
+                           })
+             == 1);
 }
 
 BOOST_AUTO_TEST_CASE(runs_longer_than_the_timeout_fail) {
-  api_server srv(options{{"runner.timeout-scale", "0.001"},
-                         {"sim.task-duration", "2s"}});
+  api_server srv(
+    options{{"runner.timeout-scale", "0.001"}, {"sim.task-duration", "2s"}});
   struct timeout_case {
     std::string serial;
     std::string script;
@@ -248,8 +249,7 @@ BOOST_AUTO_TEST_CASE(runs_longer_than_the_timeout_fail) {
     double timeout_s; // the script's timeout x 0.001
   };
   std::vector<timeout_case> cases{
-    {"sim-0001", "post", R"({"upload_wait_time":0,"sound_wait_time":0})",
-     0.3},
+    {"sim-0001", "post", R"({"upload_wait_time":0,"sound_wait_time":0})", 0.3},
     {"sim-0002", "post", "{}", 0.34}, // 30 + 10 + 300 s
     {"sim-0003", "account_warmup", R"({"task_duration":0})", 0.12},
     {"sim-0004", "follow", R"({"target_users":["x"]})", 0.6},
@@ -303,9 +303,9 @@ BOOST_AUTO_TEST_CASE(stops_and_restarts_are_not_retried_automatically) {
            && int_of(member(t, "retry_count")) == 1;
   });
   BOOST_TEST(text_of(member(t.data(), "remark")) == "timeout after 0.3 s");
-  for (auto [id, remark] : {std::pair{interrupted,
-                                      "interrupted by server restart"},
-                            std::pair{stopped, "stopped by user"}})
+  for (auto [id, remark] :
+       {std::pair{interrupted, "interrupted by server restart"},
+        std::pair{stopped, "stopped by user"}})
     BOOST_TEST_CONTEXT("task " << id) {
       auto r = task_of(srv, id);
       BOOST_TEST(int_of(member(r.data(), "status")) == 3);

@@ -77,8 +77,7 @@ BOOST_AUTO_TEST_CASE(start_time_instant_runs_at_it) {
   if (now_ms() < ahead) {
     BOOST_TEST(ms_of(retried, "scheduled_at") == ahead);
   }
-  auto overdue = create_one(srv, task_body(serials({"sim-0002"}), "post",
-                                           "{}",
+  auto overdue = create_one(srv, task_body(serials({"sim-0002"}), "post", "{}",
                                            start_time(iso_at(past, -210))));
   // Due in the past: runs at once, well before the others are due.
   BOOST_REQUIRE(reaches(srv, overdue, 2));
@@ -112,24 +111,30 @@ BOOST_AUTO_TEST_CASE(intervals_stagger_the_tasks) {
   };
   // Serials in the order given, not sorted; follow: each device's targets.
   auto three = serials({"sim-0003", "sim-0001", "sim-0002"});
-  std::vector<std::string> three_order{"sim-0003/", "sim-0001/",
-                                       "sim-0002/"};
+  std::vector<std::string> three_order{"sim-0003/", "sim-0001/", "sim-0002/"};
   auto post = [&](const std::string& extra) {
     return task_body(three, "post", "{}", extra);
   };
   auto base = ms_of(parse_json(R"("2090-01-01T00:00:00.000+00:00")"));
   std::vector<interval_case> cases{
-    {post(later + R"(,"min_interval":1,"max_interval":1)"), three_order, base,
+    {post(later + R"(,"min_interval":1,"max_interval":1)"),
+     three_order,
+     base,
      {minute}},
     {post(R"("min_interval":1,"max_interval":1)"), three_order, 0, {minute}},
-    {post(later + R"(,"min_interval":0,"max_interval":2)"), three_order,
-     base, {0, minute, 2 * minute}},
-    {post(later + R"(,"min_interval":0,"max_interval":0)"), three_order,
-     base, {0}},
+    {post(later + R"(,"min_interval":0,"max_interval":2)"),
+     three_order,
+     base,
+     {0, minute, 2 * minute}},
+    {post(later + R"(,"min_interval":0,"max_interval":0)"),
+     three_order,
+     base,
+     {0}},
     {task_body(serials({"sim-0002", "sim-0001"}), "follow",
                R"({"target_users":["u2","u1"]})",
                later + R"(,"min_interval":1,"max_interval":1)"),
-     {"sim-0002/u2", "sim-0002/u1", "sim-0001/u2", "sim-0001/u1"}, base,
+     {"sim-0002/u2", "sim-0002/u1", "sim-0001/u2", "sim-0001/u1"},
+     base,
      {minute}},
   };
   for (auto& c : cases)

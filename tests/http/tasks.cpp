@@ -69,10 +69,10 @@ BOOST_FIXTURE_TEST_CASE(stats_are_exact, mixed_tasks) {
 
 BOOST_FIXTURE_TEST_CASE(list_query_errors, api_server) {
   std::vector<error_case> cases;
-  for (std::string query : {"page_size=0", "page_size=101", "page_size=abc",
-                            "page_size=", "page=0", "page=abc", "page=-1",
-                            "status=7", "status=-1", "status=abc", "status=",
-                            "source=web"})
+  for (std::string query :
+       {"page_size=0", "page_size=101", "page_size=abc", "page_size=", "page=0",
+        "page=abc", "page=-1", "status=7", "status=-1", "status=abc",
+        "status=", "source=web"})
     cases.push_back({"GET", "/api/v1/task?" + query, "", 400, 40001,
                      query.substr(0, query.find('='))});
   check_errors(*this, cases);
@@ -97,9 +97,9 @@ BOOST_FIXTURE_TEST_CASE(delete_one_task, api_server) {
 }
 
 BOOST_FIXTURE_TEST_CASE(batch_delete, api_server) {
-  auto made = create(*this, task_body(serials({"sim-0001", "sim-0002",
-                                               "sim-0003"}),
-                                      "post", "{}", later));
+  auto made = create(*this,
+                     task_body(serials({"sim-0001", "sim-0002", "sim-0003"}),
+                               "post", "{}", later));
   auto r = del("/api/v1/task/batch",
                batch_body({made[0], made[1], made[0], 999999}));
   check_ok(r);
@@ -115,14 +115,12 @@ BOOST_FIXTURE_TEST_CASE(batch_delete, api_server) {
   auto too_many = thousand;
   too_many.push_back(2000001);
   std::vector<error_case> cases;
-  for (auto body : {batch_body(too_many), std::string("{}"),
-                    batch_body({}), std::string(R"({"task_ids":"1"})"),
+  for (auto body : {batch_body(too_many), std::string("{}"), batch_body({}),
+                    std::string(R"({"task_ids":"1"})"),
                     std::string(R"({"task_ids":["a"]})"),
-                    std::string(R"({"task_ids":[-1]})"),
-                    std::string("[1,2]"), std::string("not json"),
-                    std::string("")})
-    cases.push_back({"DELETE", "/api/v1/task/batch", body, 400, 40001,
-                     ""});
+                    std::string(R"({"task_ids":[-1]})"), std::string("[1,2]"),
+                    std::string("not json"), std::string("")})
+    cases.push_back({"DELETE", "/api/v1/task/batch", body, 400, 40001, ""});
   check_errors(*this, cases);
   BOOST_TEST(status_of(*this, made[2]) == 0);
   r = del("/api/v1/task/batch", batch_body(thousand));
@@ -135,8 +133,8 @@ BOOST_FIXTURE_TEST_CASE(batch_delete, api_server) {
 // -- stop, retry --------------------------------------------------------------
 
 BOOST_FIXTURE_TEST_CASE(stop_pending_then_retry, api_server) {
-  auto id = create_one(*this, task_body(serials({"sim-0001"}), "post", "{}",
-                                        later));
+  auto id = create_one(*this,
+                       task_body(serials({"sim-0001"}), "post", "{}", later));
   check_error(action(*this, id, "retry"), 409, 40901);
   auto stopped = acted(*this, id, "stop");
   auto& t = stopped.data();
@@ -165,9 +163,9 @@ BOOST_FIXTURE_TEST_CASE(stop_completed_changes_nothing, api_server) {
 }
 
 BOOST_FIXTURE_TEST_CASE(retry_all_retries_only_failed, api_server) {
-  auto waiting = create(*this, task_body(serials({"sim-0001", "sim-0002",
-                                                  "sim-0003"}),
-                                         "post", "{}", later));
+  auto waiting = create(*this,
+                        task_body(serials({"sim-0001", "sim-0002", "sim-0003"}),
+                                  "post", "{}", later));
   auto done = create_one(*this, task_body(serials({"sim-0004"})));
   BOOST_REQUIRE(reaches(*this, done, 2));
   auto pending = create_one(*this, task_body(serials({"sim-0004"}), "post",

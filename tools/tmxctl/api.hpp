@@ -24,9 +24,7 @@ struct api_result {
   std::string message; // the server's, or what went wrong on the way
   rapidjson::Document envelope;
 
-  bool ok() const {
-    return code == 0;
-  }
+  bool ok() const { return code == 0; }
 
   /// The envelope's data (null on errors).
   const rapidjson::Value& data() const;
@@ -49,9 +47,7 @@ public:
   /// False (and why) when `url` is not one tmxctl can talk to.
   bool valid(std::string& why) const;
 
-  const std::string& url() const {
-    return url_;
-  }
+  const std::string& url() const { return url_; }
 
   /// `path` below /api/v1, e.g. "/task?status=1".
   api_result get(const std::string& path);

@@ -113,16 +113,15 @@ void print_info(db_context& c, const rapidjson::Value& info) {
   t.add({"tasks", stats_line(c.term, field(info, "tasks"))});
   t.add({"scripts", counts_line(field(info, "scripts"))});
   t.add({"sources", counts_line(field(info, "sources"))});
-  t.add({"serials", std::to_string(field(info, "serials").MemberCount())
-                      + " with tasks"});
+  t.add({"serials",
+         std::to_string(field(info, "serials").MemberCount()) + " with tasks"});
   t.add({"devices", at("devices") + " known"});
   t.add({"accounts", at("accounts")});
-  t.add({"size", human_bytes(number(field(info, "directory_bytes")))
-                   + " on disk"});
+  t.add(
+    {"size", human_bytes(number(field(info, "directory_bytes"))) + " on disk"});
   t.print(std::cout, c.term);
   std::cout << '\n';
-  table families({"FAMILY", ">KEYS", ">LIVE DATA", ">SST FILES",
-                  ">MEMTABLES"});
+  table families({"FAMILY", ">KEYS", ">LIVE DATA", ">SST FILES", ">MEMTABLES"});
   for (auto* f : items(field(info, "column_families")))
     families.add({text(field(*f, "name")), text(field(*f, "estimated_keys")),
                   human_bytes(number(field(*f, "live_data_bytes"))),
@@ -178,16 +177,15 @@ int run_db_check(db_context& c) {
   auto n = problems.Size();
   if (c.json) {
     std::cout << "{\"consistent\":" << (n == 0 ? "true" : "false")
-              << ",\"tasks\":" << tasks << ",\"problems\":"
-              << json_text(problems) << "}\n";
+              << ",\"tasks\":" << tasks
+              << ",\"problems\":" << json_text(problems) << "}\n";
   } else if (n == 0) {
     std::cout << c.term.paint("consistent", colour::green) << ": " << tasks
               << " tasks, every index entry, counter and id checked\n";
   } else {
-    std::cout << c.term.paint(std::to_string(n)
-                                + (n == 1 ? " inconsistency"
-                                          : " inconsistencies"),
-                              colour::red)
+    std::cout << c.term.paint(
+      std::to_string(n) + (n == 1 ? " inconsistency" : " inconsistencies"),
+      colour::red)
               << " in " << c.data_dir << '\n';
   }
   return n == 0 ? exit_ok : exit_failure;

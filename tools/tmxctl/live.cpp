@@ -23,8 +23,8 @@ int failed(live_context& c, const api_result& r, const std::string& what) {
 }
 
 /// `{"name": <json>, ...}` of JSON texts.
-std::string json_object(
-  const std::vector<std::pair<std::string, std::string>>& members) {
+std::string
+json_object(const std::vector<std::pair<std::string, std::string>>& members) {
   std::string out = "{";
   for (auto& [name, json] : members)
     out += (out.size() > 1 ? ",\"" : "\"") + name + "\":" + json;
@@ -32,8 +32,8 @@ std::string json_object(
 }
 
 /// "?a=1&b=x" of the parameters that are set.
-std::string query(
-  const std::vector<std::pair<std::string, std::string>>& params) {
+std::string
+query(const std::vector<std::pair<std::string, std::string>>& params) {
   std::string out;
   for (auto& [name, value] : params)
     if (!value.empty())
@@ -62,23 +62,20 @@ int show_data(live_context& c, const std::string& path, const char* what,
 /// GET one page of a list (`what`: "tasks", "accounts", also the member
 /// holding the items) filtered by `params`; shows it with `print` and a
 /// line saying which page of how many it is.
-int show_page(live_context& c, const std::string& what,
-              const std::string& path,
+int show_page(live_context& c, const std::string& what, const std::string& path,
               std::vector<std::pair<std::string, std::string>> params,
               uint32_t page, uint32_t limit,
               void (*print)(std::ostream&, const terminal&,
                             const rapidjson::Value&)) {
   params.emplace_back("page", std::to_string(page));
   params.emplace_back("page_size", std::to_string(limit));
-  return show_data(c, path + query(params), what.c_str(),
-                   [&](const rapidjson::Value& data) {
-                     const auto& list = field(data, what.c_str());
-                     if (!items(list).empty())
-                       print(std::cout, c.term, list);
-                     std::cout << c.term.paint(page_line(what, data),
-                                               colour::dim)
-                               << '\n';
-                   });
+  return show_data(
+    c, path + query(params), what.c_str(), [&](const rapidjson::Value& data) {
+      const auto& list = field(data, what.c_str());
+      if (!items(list).empty())
+        print(std::cout, c.term, list);
+      std::cout << c.term.paint(page_line(what, data), colour::dim) << '\n';
+    });
 }
 
 /// The whole text of a file, "-" being stdin; false when unreadable.
@@ -127,8 +124,8 @@ int run_status(live_context& c) {
                       + (limit == 0 ? "none" : std::to_string(limit))});
   t.add({"tasks", stats_line(c.term, replies[1].data())});
   t.add({"nodes", states_line(c.term, nodes, {"online", "offline"})});
-  t.add({"devices",
-         states_line(c.term, devices, {"busy", "online", "offline"})});
+  t.add(
+    {"devices", states_line(c.term, devices, {"busy", "online", "offline"})});
   t.print(std::cout, c.term);
   return exit_ok;
 }
@@ -151,8 +148,8 @@ int run_task(live_context& c, uint64_t id) {
   if (!log.ok())
     return failed(c, log, what + " log");
   if (c.json)
-    std::cout << json_object({{"task", json_text(task.data())},
-                              {"log", json_text(log.data())}})
+    std::cout << json_object(
+      {{"task", json_text(task.data())}, {"log", json_text(log.data())}})
               << '\n';
   else
     print_task(std::cout, c.term, task.data(), log.data());
@@ -177,11 +174,10 @@ int run_nodes(live_context& c) {
 }
 
 int run_accounts(live_context& c, const account_query& q) {
-  return show_page(c, "accounts", "/account",
-                   {{"serial", q.serial},
-                    {"platform", q.platform},
-                    {"enabled", q.enabled}},
-                   q.page, q.limit, print_accounts);
+  return show_page(
+    c, "accounts", "/account",
+    {{"serial", q.serial}, {"platform", q.platform}, {"enabled", q.enabled}},
+    q.page, q.limit, print_accounts);
 }
 
 int run_action(live_context& c, task_action action,

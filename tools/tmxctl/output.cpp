@@ -38,8 +38,7 @@ std::string cut(const std::string& s, size_t width) {
     return s;
   size_t chars = 0, i = 0;
   for (; i < s.size(); ++i)
-    if ((static_cast<unsigned char>(s[i]) & 0xc0) != 0x80
-        && ++chars == width)
+    if ((static_cast<unsigned char>(s[i]) & 0xc0) != 0x80 && ++chars == width)
       break;
   return s.substr(0, i) + "…";
 }

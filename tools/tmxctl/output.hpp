@@ -28,9 +28,7 @@ public:
   /// NO_COLOR convention says otherwise.
   static terminal detect(bool no_colour);
 
-  bool out_is_tty() const {
-    return out_tty_;
-  }
+  bool out_is_tty() const { return out_tty_; }
 
   /// `text` in colour `c` when stdout shows colour, else as it is.
   std::string paint(std::string_view text, colour c) const;
@@ -57,10 +55,8 @@ private:
 
 /// One table cell: its text and, on a terminal, its colour.
 struct cell {
-  cell(std::string t, colour c = colour::none) : text(std::move(t)), tint(c) {
-  }
-  cell(const char* t, colour c = colour::none) : text(t), tint(c) {
-  }
+  cell(std::string t, colour c = colour::none) : text(std::move(t)), tint(c) {}
+  cell(const char* t, colour c = colour::none) : text(t), tint(c) {}
   std::string text;
   colour tint;
 };
@@ -77,9 +73,7 @@ public:
 
   void add(std::vector<cell> row);
 
-  bool empty() const {
-    return rows_.empty();
-  }
+  bool empty() const { return rows_.empty(); }
 
   void print(std::ostream& out, const terminal& term) const;
 

@@ -22,10 +22,9 @@ colour status_colour(const std::string& status) {
 }
 
 colour state_colour(const std::string& state) {
-  static const std::map<std::string, colour> colours{
-    {"online", colour::green},
-    {"busy", colour::cyan},
-    {"offline", colour::red}};
+  static const std::map<std::string, colour> colours{{"online", colour::green},
+                                                     {"busy", colour::cyan},
+                                                     {"offline", colour::red}};
   auto it = colours.find(state);
   return it == colours.end() ? colour::none : it->second;
 }
@@ -83,8 +82,8 @@ std::string short_duration(const rapidjson::Value& seconds) {
 
 void print_tasks(std::ostream& out, const terminal& term,
                  const rapidjson::Value& tasks) {
-  table t({">ID", "STATUS", "SERIAL", "ACCOUNT", "SCRIPT", "SOURCE",
-           "CREATED", ">DURATION", "NODE", "REMARK"});
+  table t({">ID", "STATUS", "SERIAL", "ACCOUNT", "SCRIPT", "SOURCE", "CREATED",
+           ">DURATION", "NODE", "REMARK"});
   t.limit(9, 40);
   for (auto* task : items(tasks))
     t.add({text(field(*task, "id")),
@@ -119,14 +118,15 @@ void print_task(std::ostream& out, const terminal& term,
   t.add({"config", json_text(field(task, "script_config"))});
   t.print(out, term);
   auto lines = items(field(log, "lines"));
-  out << '\n' << term.paint("log", colour::bold)
-      << (lines.empty() ? " (empty)" : "") << '\n';
+  out << '\n'
+      << term.paint("log", colour::bold) << (lines.empty() ? " (empty)" : "")
+      << '\n';
   for (auto* line : lines) {
     auto stamp = text(field(*line, "at"));
     // The time of day with milliseconds: a run rarely spans midnight.
-    out << "  " << term.paint(stamp.size() >= 23 ? stamp.substr(11, 12)
-                                                 : stamp,
-                              colour::dim)
+    out << "  "
+        << term.paint(stamp.size() >= 23 ? stamp.substr(11, 12) : stamp,
+                      colour::dim)
         << "  " << text(field(*line, "text")) << '\n';
   }
 }
@@ -144,8 +144,8 @@ void print_devices(std::ostream& out, const terminal& term,
 
 void print_nodes(std::ostream& out, const terminal& term,
                  const rapidjson::Value& nodes) {
-  table t({"NAME", "ADDRESS", "STATE", ">DEVICES", "CONNECTED SINCE",
-           "LAST SEEN"});
+  table t(
+    {"NAME", "ADDRESS", "STATE", ">DEVICES", "CONNECTED SINCE", "LAST SEEN"});
   for (auto* n : items(nodes))
     t.add({text(field(*n, "name")), text(field(*n, "address")),
            coloured(field(*n, "state"), state_colour),
@@ -160,7 +160,8 @@ void print_accounts(std::ostream& out, const terminal& term,
   table t({"USERNAME", "SERIAL", "PLATFORM", "ENABLED"});
   for (auto* a : items(accounts)) {
     bool enabled = field(*a, "enabled").IsTrue();
-    t.add({text(field(*a, "username")), text(field(*a, "serial")),
+    t.add({text(field(*a, "username")),
+           text(field(*a, "serial")),
            text(field(*a, "platform")),
            {enabled ? "yes" : "no", enabled ? colour::none : colour::dim}});
   }
@@ -171,8 +172,8 @@ std::string stats_line(const terminal& term, const rapidjson::Value& stats) {
   std::vector<std::pair<std::string, uint64_t>> counts;
   for (const char* s : {"pending", "running", "completed", "failed"})
     counts.emplace_back(s, number(field(stats, s)));
-  return std::to_string(number(field(stats, "total"))) + " total: "
-         + tally(term, counts, status_colour);
+  return std::to_string(number(field(stats, "total")))
+         + " total: " + tally(term, counts, status_colour);
 }
 
 std::string states_line(const terminal& term, const rapidjson::Value& objects,

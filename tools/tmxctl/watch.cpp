@@ -38,16 +38,15 @@ std::string clock_now() {
 bool render(live_context& c, const watch_options& o, std::string& frame) {
   std::vector<std::pair<std::string, std::string>> parts{
     {"stats", "/task/stats"},
-    {"running",
-     "/task?status=1&page_size=" + std::to_string(running_shown)},
+    {"running", "/task?status=1&page_size=" + std::to_string(running_shown)},
     {"devices", "/device"}};
   std::vector<api_result> replies;
   std::ostringstream out;
   char every[32];
   std::snprintf(every, sizeof every, "every %gs", o.interval_s);
   if (!c.json)
-    out << c.term.paint("tmx " + c.api.url() + "  " + clock_now() + "  "
-                          + every + ", Ctrl-C to quit",
+    out << c.term.paint("tmx " + c.api.url() + "  " + clock_now() + "  " + every
+                          + ", Ctrl-C to quit",
                         colour::bold)
         << '\n';
   for (auto& [name, path] : parts) {
@@ -63,9 +62,8 @@ bool render(live_context& c, const watch_options& o, std::string& frame) {
   const auto& running = replies[1].data();
   const auto& devices = field(replies[2].data(), "devices");
   if (c.json) {
-    frame = "{\"stats\":" + json_text(replies[0].data())
-            + ",\"running\":" + json_text(running)
-            + ",\"devices\":" + json_text(devices) + "}\n";
+    frame = "{\"stats\":" + json_text(replies[0].data()) + ",\"running\":"
+            + json_text(running) + ",\"devices\":" + json_text(devices) + "}\n";
     return true;
   }
   table summary;
@@ -74,10 +72,11 @@ bool render(live_context& c, const watch_options& o, std::string& frame) {
     {"devices", states_line(c.term, devices, {"busy", "online", "offline"})});
   summary.print(out, c.term);
   auto total = number(field(running, "total"));
-  out << '\n' << c.term.paint("running " + std::to_string(total), colour::bold)
-      << (total > running_shown ? " (newest " + std::to_string(running_shown)
-                                    + " shown)"
-                                : "")
+  out << '\n'
+      << c.term.paint("running " + std::to_string(total), colour::bold)
+      << (total > running_shown
+            ? " (newest " + std::to_string(running_shown) + " shown)"
+            : "")
       << '\n';
   if (total > 0)
     print_tasks(out, c.term, field(running, "tasks"));
