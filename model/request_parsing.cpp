@@ -103,13 +103,24 @@ bool parse_task_id(std::string_view text, task_id& out) {
   return true;
 }
 
-api_error parse_batch_ids(std::string_view body, std::vector<task_id>& ids) {
-  rapidjson::Document doc;
+namespace {
+
+/// A body that must be a JSON object whose strings are all UTF-8.
+api_error parse_object(std::string_view body, rapidjson::Document& doc) {
   doc.Parse(body.data(), body.size());
   if (doc.HasParseError() || !doc.IsObject())
     return invalid("body must be a JSON object");
   if (auto bad = invalid_utf8_path(doc); !bad.empty())
     return invalid(bad + " must be valid UTF-8");
+  return {};
+}
+
+} // namespace
+
+api_error parse_batch_ids(std::string_view body, std::vector<task_id>& ids) {
+  rapidjson::Document doc;
+  if (auto err = parse_object(body, doc))
+    return err;
   auto it = doc.FindMember("task_ids");
   if (it == doc.MemberEnd() || !it->value.IsArray() || it->value.Empty())
     return invalid("task_ids must be a non-empty array of task ids");
@@ -127,11 +138,8 @@ api_error parse_batch_ids(std::string_view body, std::vector<task_id>& ids) {
 
 api_error parse_account(std::string_view body, account& out) {
   rapidjson::Document doc;
-  doc.Parse(body.data(), body.size());
-  if (doc.HasParseError() || !doc.IsObject())
-    return invalid("body must be a JSON object");
-  if (auto bad = invalid_utf8_path(doc); !bad.empty())
-    return invalid(bad + " must be valid UTF-8");
+  if (auto err = parse_object(body, doc))
+    return err;
   auto text = [&](const char* name, std::string& into) -> api_error {
     auto it = doc.FindMember(name);
     if (it == doc.MemberEnd() || !it->value.IsString()
