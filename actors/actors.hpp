@@ -61,6 +61,7 @@ using ping_atom = caf::atom_constant<caf::atom("ping")>;
 using node_atom = caf::atom_constant<caf::atom("node")>;
 using screen_atom = caf::atom_constant<caf::atom("screen")>;
 using reconnect_atom = caf::atom_constant<caf::atom("reconnect")>;
+using ready_atom = caf::atom_constant<caf::atom("ready")>;
 
 // -- message data ------------------------------------------------------------
 
@@ -162,6 +163,8 @@ using store_actor = caf::typed_actor<
   // Appends lines to the stored log of a running task (not_found if the
   // task is missing).
   caf::replies_to<log_atom, task_id, std::vector<log_line>>::with<ok_atom>,
+  // Why writes fail at present ("" = writable): /readyz.
+  caf::replies_to<ready_atom>::with<std::string>,
   // Answers once every earlier message is processed, then terminates.
   caf::replies_to<shutdown_atom>::with<ok_atom>>;
 
@@ -175,7 +178,9 @@ using store_reader_actor = caf::typed_actor<
   // One page of tasks matching a filter, newest first.
   caf::replies_to<list_atom, task_filter, uint32_t, uint32_t>::with<task_page>,
   // Exact counts per status, from counters.
-  caf::replies_to<stats_atom>::with<task_counts>>;
+  caf::replies_to<stats_atom>::with<task_counts>,
+  // Why writes fail at present ("" = writable): /readyz.
+  caf::replies_to<ready_atom>::with<std::string>>;
 
 /// Where a device host reports the changes of its devices once registered
 /// (the server's gatekeeper).
@@ -305,8 +310,13 @@ using gatekeeper_actor = caf::typed_actor<
   // replies with the refused serials, or an error for a wrong secret.
   caf::replies_to<register_atom, std::string, std::string, device_host_actor,
                   std::vector<device_desc>>::with<std::vector<std::string>>,
-  // A registered node is alive (sent every second by agents).
-  caf::reacts_to<ping_atom, std::string>,
+  // A registered node is alive (agents ask every second, and take no
+  // answer within their ping timeout as the server lost); not_found when
+  // the sender's machine is not that node's registered host.
+  caf::replies_to<ping_atom, std::string>::with<ok_atom>,
+  // Timer (its own): a remote node without a ping for the ping timeout is
+  // lost, and its connection ended.
+  caf::reacts_to<tick_atom>,
   // A device of a registered node appeared or changed (from its host).
   caf::reacts_to<device_atom, std::string, device_desc>,
   // Every node known since start-up (for this node's HTTP API only).
@@ -322,13 +332,15 @@ using root_actor = caf::typed_actor<
   caf::replies_to<shutdown_atom>::with<ok_atom>>;
 
 /// A tmx-agent's link to its server: registers the local device host with
-/// the cluster secret, pings, and reconnects with back-off.
+/// the cluster secret, pings, and reconnects with back-off when the
+/// connection ends or the pings go unanswered.
 using connector_actor = caf::typed_actor<
   // Time to connect again (after a failure, with back-off).
   caf::reacts_to<reconnect_atom>,
   // Time to register again the devices another node had.
   caf::reacts_to<register_atom>,
-  // Time to tell the server this node is alive.
+  // Timer: judges the server's answers to the pings, and pings it every
+  // ping interval.
   caf::reacts_to<ping_atom>>;
 
 /// Registers every message type with CAF, the vectors of them included:

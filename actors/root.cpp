@@ -84,8 +84,11 @@ root_actor::behavior_type root(root_actor::stateful_pointer<root_state> self,
   self->monitor(st.timer);
   if (st.limiter)
     self->monitor(st.limiter);
-  st.handles.gate = self->spawn(gatekeeper, opts.cluster_secret,
-                                st.handles.manager, now_millis);
+  gatekeeper_options gate;
+  gate.secret = opts.cluster_secret;
+  gate.ping_timeout = opts.ping_timeout;
+  st.handles.gate = self->spawn(gatekeeper, std::move(gate), st.handles.manager,
+                                now_millis);
   self->monitor(st.handles.gate);
   if (opts.host.driver == "adb" || opts.host.sim.devices > 0) {
     st.local_host = spawn_host(*self, opts.host);

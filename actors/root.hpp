@@ -7,7 +7,9 @@
 #include "actors/task_manager.hpp"
 
 #include <caf/fwd.hpp>
+#include <caf/timespan.hpp>
 
+#include <chrono>
 #include <memory>
 
 namespace tmx {
@@ -30,6 +32,8 @@ struct node_options {
   double timeout_scale = 1.0;
   size_t device_limit = 0;
   std::string cluster_secret;
+  /// A remote node whose pings stop this long is lost.
+  caf::timespan ping_timeout = std::chrono::seconds(3);
 };
 
 struct root_state {

@@ -5,16 +5,41 @@
 #include <caf/typed_event_based_actor.hpp>
 #include <spdlog/spdlog.h>
 
+#include <chrono>
+
 namespace tmx {
 
 namespace {
+
+/// Whether this failure goes to the log: while writes are refused (a full
+/// disk) every write fails, and the log must not fill the disk too, so I/O
+/// errors are logged at most once a second with the count of the others.
+bool worth_logging(store_errc e, size_t& quiet) {
+  using clock = std::chrono::steady_clock;
+  thread_local clock::time_point next{};
+  thread_local size_t skipped = 0;
+  if (e != store_errc::io_error)
+    return quiet = 0, true;
+  auto now = clock::now();
+  if (now < next)
+    return ++skipped, false;
+  next = now + std::chrono::seconds(1);
+  quiet = skipped;
+  skipped = 0;
+  return true;
+}
 
 /// Turns a store result into the error a requester gets; storage details go
 /// to the log only.
 caf::error failure(store_errc e, const char* what) {
   if (e == store_errc::not_found)
     return make_error(ec::not_found, "task not found");
-  spdlog::error("store: {} failed: {}", what, to_string(e));
+  size_t quiet = 0;
+  if (worth_logging(e, quiet))
+    spdlog::error("store: {} failed: {}{}", what, to_string(e),
+                  quiet == 0 ? std::string()
+                             : " (and " + std::to_string(quiet)
+                                 + " failures not logged)");
   return make_error(ec::internal, "internal error: storage failure");
 }
 
@@ -143,6 +168,7 @@ store_behavior(store_actor::stateful_pointer<store_state> self,
         return failure(e, "device registration");
       return ok_atom::value;
     },
+    [=](ready_atom) { return self->state.db->write_failure(); },
     [=](shutdown_atom) {
       // Every earlier message has been handled: nothing is left to write.
       self->quit();

@@ -56,6 +56,25 @@ void endpoints::ask(const exchange_ptr& ex, const Handle& dest, OnOk on_ok,
   });
 }
 
+void endpoints::ready(const exchange_ptr& ex, bool shutting_down) {
+  if (shutting_down)
+    return ex->reply_text(503, "shutting down");
+  auto db = handles_.db;
+  sys_.spawn([=](caf::event_based_actor* self) {
+    self->request(db, request_timeout, ready_atom::value)
+      .then(
+        [ex](const std::string& why) {
+          if (why.empty())
+            ex->reply_text(200, "ready");
+          else
+            ex->reply_text(503, why);
+        },
+        [ex](caf::error&) {
+          ex->reply_text(503, "the store does not answer");
+        });
+  });
+}
+
 void endpoints::license_check(const exchange_ptr& ex, const path_param&) {
   ex->reply_ok(license_body(license_.plan, license_.device_limit));
 }

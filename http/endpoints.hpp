@@ -19,6 +19,10 @@ public:
 
   // One member per method and path; `p` is the path's parameter.
 
+  /// /readyz: "ready", or 503 with why not (shutting down, the store
+  /// cannot write). Not the envelope.
+  void ready(const exchange_ptr& ex, bool shutting_down);
+
   void license_check(const exchange_ptr& ex, const path_param& p);
   void devices(const exchange_ptr& ex, const path_param& p);
   void screenshot(const exchange_ptr& ex, const path_param& serial);

@@ -40,6 +40,9 @@ public:
   /// Answers 200 with a PNG image that no cache may keep.
   virtual void reply_png(std::string png) = 0;
 
+  /// Answers with plain text (the health checks, which are no envelope).
+  virtual void reply_text(int http, std::string text) = 0;
+
   void reply_ok(std::string json) { reply(200, std::move(json)); }
 
   /// The error envelope, with the HTTP status of its code unless `http`

@@ -8,6 +8,7 @@
 
 #include "actors/timeouts.hpp"
 #include "http/endpoints.hpp"
+#include "http/paths.hpp"
 
 #include <restinio/all.hpp>
 #include <spdlog/spdlog.h>
@@ -89,6 +90,16 @@ public:
       .done();
   }
 
+  void reply_text(int http, std::string text) override {
+    auto status = restinio::http_status_code_t{static_cast<uint16_t>(http)};
+    req_->create_response(restinio::http_status_line_t{status, ""})
+      .append_header(restinio::http_field::content_type,
+                     "text/plain; charset=utf-8")
+      .append_header(restinio::http_field::cache_control, "no-store")
+      .set_body(std::move(text))
+      .done();
+  }
+
 private:
   request req_;
   in_flight_counter count_;
@@ -116,48 +127,6 @@ api_error no_route() {
 
 api_error not_allowed() {
   return invalid("method not allowed on this path");
-}
-/// The non-empty segments of `path`: "//a/b/" is {"a", "b"}.
-std::vector<std::string_view> split_path(std::string_view path) {
-  std::vector<std::string_view> parts;
-  size_t pos = 0;
-  while (pos < path.size()) {
-    auto next = path.find('/', pos);
-    if (next == std::string_view::npos)
-      next = path.size();
-    if (next > pos)
-      parts.push_back(path.substr(pos, next - pos));
-    pos = next + 1;
-  }
-  return parts;
-}
-
-/// Whether `path` has the segments of `pattern`, a ":name" segment taking
-/// any one; `param` gets the one it took.
-bool has_segments_of(std::string_view pattern, std::string_view path,
-                     std::string_view& param) {
-  auto want = split_path(pattern);
-  auto got = split_path(path);
-  if (want.size() != got.size())
-    return false;
-  for (size_t i = 0; i < want.size(); ++i) {
-    if (want[i].front() == ':')
-      param = got[i];
-    else if (want[i] != got[i])
-      return false;
-  }
-  return true;
-}
-
-/// The name of the one ":name" segment of `pattern`, "" if it has none.
-std::string_view param_name(std::string_view pattern) {
-  auto at = pattern.find(':');
-  if (at == std::string_view::npos)
-    return {};
-  auto end = pattern.find('/', at);
-  return pattern.substr(at + 1, end == std::string_view::npos
-                                  ? std::string_view::npos
-                                  : end - at - 1);
 }
 
 /// Whether RESTinio's router matches `path` as it is written. It decodes
@@ -320,7 +289,12 @@ struct http_server::impl {
     try {
       auto path = view(req->header().path());
       auto parts = split_path(path);
-      if (parts.size() < 2 || parts[0] != "api" || parts[1] != "v1")
+      bool get = req->header().method() == restinio::http_method_get();
+      if (get && path == "/healthz")
+        restinio_exchange(req).reply_text(200, "ok");
+      else if (get && path == "/readyz")
+        api.ready(std::make_shared<restinio_exchange>(req), draining);
+      else if (parts.size() < 2 || parts[0] != "api" || parts[1] != "v1")
         reply_error(req, no_route());
       else if (!authorised(req))
         reply_error(req, {ec::unauthorized, "missing or wrong API token "

@@ -14,41 +14,15 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <optional>
 #include <set>
+#include <string_view>
 
 namespace tmx {
 
 namespace {
 
 using rapidjson::Value;
-
-// Copies and the writer recurse once per level; a hostile body of nested
-// brackets must not be able to exhaust the stack. Real configs are flat.
-constexpr int max_depth = 64;
-
-bool nests_too_deep(std::string_view body) {
-  int depth = 0;
-  bool in_string = false;
-  bool escaped = false;
-  for (char c : body) {
-    if (in_string) {
-      if (escaped)
-        escaped = false;
-      else if (c == '\\')
-        escaped = true;
-      else if (c == '"')
-        in_string = false;
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '{' || c == '[') {
-      if (++depth > max_depth)
-        return true;
-    } else if (c == '}' || c == ']') {
-      --depth;
-    }
-  }
-  return false;
-}
 
 // A body field; null counts as absent, as clients send it for "not set".
 const Value* field(const Value& body, const char* name) {
@@ -139,11 +113,25 @@ api_error read_schedule(const Value& body, millis now, create_request& out) {
   return {};
 }
 
-std::string compact(const Value& v) {
+// A name the config gives twice (perhaps ""): the rules see the first, a
+// script reading the config (Python's json keeps the last) the other.
+std::optional<std::string> repeated_name(const Value& config) {
+  std::set<std::string_view> seen;
+  for (const auto& m : config.GetObject())
+    if (!seen.insert({m.name.GetString(), m.name.GetStringLength()}).second)
+      return std::string(m.name.GetString(), m.name.GetStringLength());
+  return std::nullopt;
+}
+
+// False when the writer refuses a value: RapidJSON 1.1.0 reads some numbers
+// past the range of a double ("10e308") as infinity, which JSON cannot
+// hold, and the text would end there.
+bool compact(const Value& v, std::string& out) {
   rapidjson::StringBuffer buf;
   rapidjson::Writer<rapidjson::StringBuffer> writer(buf);
-  v.Accept(writer);
-  return {buf.GetString(), buf.GetSize()};
+  bool written = v.Accept(writer);
+  out.assign(buf.GetString(), buf.GetSize());
+  return written;
 }
 
 // One config per target, each naming only its target in target_users. The
@@ -163,7 +151,7 @@ void fan_out(Value& config, Value::AllocatorType& alloc,
     Value one(rapidjson::kArrayType);
     one.PushBack(target, alloc);
     slot->value = one;
-    out.push_back(compact(config));
+    compact(config, out.emplace_back()); // only a target changed: it writes
   }
 }
 
@@ -173,7 +161,7 @@ api_error parse_create_request(std::string_view body, millis now,
                                create_request& out) {
   out = create_request{};
   if (nests_too_deep(body))
-    return invalid("body nests deeper than " + std::to_string(max_depth)
+    return invalid("body nests deeper than " + std::to_string(max_json_depth)
                    + " levels");
   rapidjson::Document doc;
   doc.Parse<rapidjson::kParseIterativeFlag>(body.data(), body.size());
@@ -203,13 +191,19 @@ api_error parse_create_request(std::string_view body, millis now,
     return invalid("script_config is required");
   if (!config->value.IsObject())
     return invalid("script_config must be an object");
+  if (auto twice = repeated_name(config->value))
+    return invalid("script_config gives '" + *twice + "' twice");
   auto& alloc = doc.GetAllocator();
   if (auto err = validate_script_config(out.script_name, config->value, alloc))
     return err;
+  std::string whole;
+  if (!compact(config->value, whole))
+    return invalid("script_config holds a number beyond the range of a "
+                   "double");
   if (fans_out_per_target(out.script_name))
     fan_out(config->value, alloc, out.configs);
   else
-    out.configs.push_back(compact(config->value));
+    out.configs.push_back(std::move(whole));
   return {};
 }
 

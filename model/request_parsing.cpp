@@ -107,6 +107,9 @@ namespace {
 
 /// A body that must be a JSON object whose strings are all UTF-8.
 api_error parse_object(std::string_view body, rapidjson::Document& doc) {
+  if (nests_too_deep(body))
+    return invalid("body nests deeper than " + std::to_string(max_json_depth)
+                   + " levels");
   doc.Parse(body.data(), body.size());
   if (doc.HasParseError() || !doc.IsObject())
     return invalid("body must be a JSON object");

@@ -1,6 +1,8 @@
 // Fan-out and staggering of a create (see task_plan.hpp).
 #include "model/task_plan.hpp"
 
+#include <limits>
+
 namespace tmx {
 
 namespace {
@@ -64,8 +66,17 @@ task_plan plan_tasks(const create_request& req, const std::string& source,
   auto seq = ctx.first_queue_seq;
   for (auto& [serial, username] : units) {
     for (auto& config : req.configs) {
-      if (!out.tasks.empty() && req.max_interval > 0)
-        due += millis{gap(rng)} * 60 * 1000;
+      if (!out.tasks.empty() && req.max_interval > 0) {
+        millis step = millis{gap(rng)} * 60 * 1000;
+        // Huge intervals times many tasks can pass what a millis holds.
+        if (due > std::numeric_limits<millis>::max() - step) {
+          out.tasks.clear();
+          out.error = invalid("min_interval/max_interval stagger the tasks "
+                              "beyond the latest time the server can hold");
+          return out;
+        }
+        due += step;
+      }
       task t;
       t.id = id++;
       t.serial = serial;

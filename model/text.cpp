@@ -69,6 +69,30 @@ std::string invalid_utf8_path(const rapidjson::Value& v,
   return "";
 }
 
+bool nests_too_deep(std::string_view body) {
+  int depth = 0;
+  bool in_string = false;
+  bool escaped = false;
+  for (char c : body) {
+    if (in_string) {
+      if (escaped)
+        escaped = false;
+      else if (c == '\\')
+        escaped = true;
+      else if (c == '"')
+        in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      if (++depth > max_json_depth)
+        return true;
+    } else if (c == '}' || c == ']') {
+      --depth;
+    }
+  }
+  return false;
+}
+
 bool same_secret(std::string_view a, std::string_view b) {
   if (a.size() != b.size())
     return false;

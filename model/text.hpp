@@ -20,6 +20,16 @@ bool valid_utf8(std::string_view s);
 std::string invalid_utf8_path(const rapidjson::Value& v,
                               const std::string& at = "");
 
+/// The deepest nesting of objects and arrays a request body may have: the
+/// parsers and everything that walks a document recurse once per level,
+/// and a body of nothing but brackets must not exhaust the stack (nor make
+/// invalid_utf8_path build a path per level). Real bodies are flat.
+constexpr int max_json_depth = 64;
+
+/// Whether the JSON text `body` nests deeper than max_json_depth (brackets
+/// inside strings do not count): decided on the text, before any parser.
+bool nests_too_deep(std::string_view body);
+
 /// Whether `a` equals `b`, in a time that depends on the lengths only, not
 /// on where the first difference is (secrets, tokens).
 bool same_secret(std::string_view a, std::string_view b);

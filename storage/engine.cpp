@@ -4,6 +4,7 @@
 #include "storage/engine.hpp"
 
 #include "storage/codec.hpp"
+#include "storage/rocks_logger.hpp"
 
 #include <rocksdb/cache.h>
 #include <rocksdb/filter_policy.h>
@@ -115,8 +116,8 @@ bool store::impl::open_db(std::string& error) {
   rocksdb::DBOptions db_opts;
   db_opts.create_if_missing = !opts.read_only;
   db_opts.create_missing_column_families = !opts.read_only;
-  db_opts.keep_log_file_num = 4;
   db_opts.skip_stats_update_on_db_open = true;
+  db_opts.info_log = engine::make_process_logger(opts.read_only);
   // Lets rarely written families (devices, accounts) be flushed so that
   // old WAL files go.
   db_opts.max_total_wal_size = 4 * write_buffer_bytes;
@@ -144,6 +145,11 @@ bool store::impl::open_db(std::string& error) {
                      [&](const auto& f) { return f.name == name; }))
       families.emplace_back(name, cf_opts);
 
+  // RocksDB creates it too, but first logs an error about its absence.
+  if (!opts.read_only) {
+    std::error_code ignored;
+    std::filesystem::create_directories(opts.path, ignored);
+  }
   auto s = opts.read_only
              ? open_read_only(db_opts, families)
              : rocksdb::DB::Open(db_opts, opts.path, families, &handles, &db);

@@ -11,6 +11,7 @@
 #include <rocksdb/write_batch.h>
 
 #include <array>
+#include <chrono>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -219,6 +220,21 @@ struct store::impl {
   }
 
   store_errc write(rocksdb::WriteBatch& batch);
+
+  // -- a store that cannot write (writes.cpp) --------------------------------
+
+  // Why writes are refused ("" while they are not): set by the first write
+  // RocksDB fails (a full disk, an I/O error). From then on no write is
+  // attempted until RocksDB has recovered: by itself once space is back
+  // (its SstFileManager), or through DB::Resume(), tried at most every
+  // resume_interval.
+  std::string write_failure;
+  std::chrono::steady_clock::time_point next_resume{};
+  static constexpr std::chrono::milliseconds resume_interval{500};
+
+  void note_failure(const rocksdb::Status& s);
+  // True when writes may be attempted (again).
+  bool resume();
 
   task_change begin() const;
 

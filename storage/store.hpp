@@ -162,6 +162,13 @@ public:
   /// that cannot be decoded.
   store_errc for_each_task(const std::function<bool(const task&)>& f) const;
 
+  /// Why writes fail at present, "" while the store is writable. The
+  /// first write RocksDB refuses (a full disk, an I/O error) sets it; no
+  /// write is attempted after it until RocksDB has recovered (by itself
+  /// once space is back, or when asked, at most twice a second: this call
+  /// asks too). A refused write changes nothing, on disk or in memory.
+  std::string write_failure();
+
   // -- inspection (tmxctl) --------------------------------------------------
 
   /// Schema version, next ids and counters as stored, and per column

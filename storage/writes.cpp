@@ -5,6 +5,8 @@
 
 #include "storage/codec.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 
 namespace tmx {
@@ -16,9 +18,45 @@ using engine::errc_of;
 // -- staging a change -------------------------------------------------------
 
 store_errc store::impl::write(rocksdb::WriteBatch& batch) {
+  if (!resume())
+    return store_errc::io_error;
   rocksdb::WriteOptions wo;
   wo.sync = opts.sync;
-  return errc_of(db->Write(wo, &batch));
+  auto s = db->Write(wo, &batch);
+  if (!s.ok())
+    note_failure(s);
+  return errc_of(s);
+}
+
+// -- a store that cannot write ----------------------------------------------
+
+void store::impl::note_failure(const rocksdb::Status& s) {
+  // What /readyz says: no paths, nothing of RocksDB's wording.
+  auto why = s.IsNoSpace()      ? "no space left on device"
+             : s.IsIOError()    ? "I/O error"
+             : s.IsCorruption() ? "corruption detected"
+                                : "write refused";
+  if (write_failure.empty())
+    spdlog::error("store: writes refused until the store recovers: {}",
+                  s.ToString());
+  write_failure = std::string("store is not writable: ") + why;
+  next_resume = std::chrono::steady_clock::now() + resume_interval;
+}
+
+bool store::impl::resume() {
+  if (write_failure.empty())
+    return true;
+  auto now = std::chrono::steady_clock::now();
+  if (now < next_resume)
+    return false;
+  next_resume = now + resume_interval;
+  // OK once RocksDB has no background error left: recovered by itself
+  // (space is back) or by this call. Busy while its own recovery runs.
+  if (!db->Resume().ok())
+    return false;
+  spdlog::info("store: writable again ({} cleared)", write_failure);
+  write_failure.clear();
+  return true;
 }
 
 store::impl::task_change store::impl::begin() const {
@@ -193,6 +231,13 @@ store_errc store::erase(const std::vector<task_id>& ids,
   if (e != store_errc::ok)
     erased.clear();
   return e;
+}
+
+std::string store::write_failure() {
+  if (impl_->opts.read_only)
+    return "store is read-only";
+  impl_->resume();
+  return impl_->write_failure;
 }
 
 // -- devices and accounts ---------------------------------------------------

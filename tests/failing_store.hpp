@@ -88,6 +88,7 @@ failing_store(store_actor::pointer self, store_actor real,
         return refused_write();
       return self->delegate(real, a, id, lines);
     },
+    [=](ready_atom a) { return self->delegate(real, a); },
     [=](shutdown_atom a) { return self->delegate(real, a); },
   };
 }

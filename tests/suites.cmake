@@ -36,3 +36,12 @@ tmx_test(adb_client 120 tmx_host)
 target_compile_definitions(test_adb_client PRIVATE TMX_SOURCE_DIR="${CMAKE_SOURCE_DIR}")
 tmx_test(write_first 120 tmx_actors)
 tmx_test(transitions 60 tmx_model)
+# A data directory on a small tmpfs (needs root to mount; skipped else).
+tmx_test(disk_full 180 tmx_model PkgConfig::CPP_HTTPLIB)
+add_dependencies(test_disk_full tmx-server tmxctl)
+set_tests_properties(disk_full PROPERTIES
+                     SKIP_REGULAR_EXPRESSION "disk_full skipped:")
+include(tests/fuzz/fuzz.cmake)
+include(${CMAKE_SOURCE_DIR}/tools/crash_test.cmake)
+tmx_test(cluster_tls 300 tmx_model PkgConfig::CPP_HTTPLIB)
+add_dependencies(test_cluster_tls tmx-server tmx-agent tmxctl)

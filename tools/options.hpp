@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <csignal>
+#include <cstring>
 #include <functional>
 #include <optional>
 #include <string>
@@ -99,8 +100,9 @@ private:
     return s;
   }
 
+  // caf::string_view converts from a const char* under gcc only.
   const caf::config_value* find(const char* key) {
-    return caf::get_if(&content_, key);
+    return caf::get_if(&content_, caf::string_view{key, std::strlen(key)});
   }
 
   void fail(const char* key, const std::string& rule) {
@@ -120,7 +122,9 @@ bool known_zone(const std::string& tz);
 /// Parses the command line and the config file into `cfg`, then calls
 /// `read` on the config file as written (CAF drops a wrongly typed key of
 /// the file without a word) and on the merged content. Prints the first
-/// problem, prefixed with `program`, and returns false on any.
+/// problem, prefixed with `program`, and returns false on any. Neither that
+/// message nor `--dump-config` shows a secret (http.token, cluster.secret,
+/// openssl.passphrase) or the value of a command-line argument.
 bool load_options(
   caf::actor_system_config& cfg, int argc, char** argv, const char* program,
   const std::function<bool(const caf::settings&, std::string&)>& read);
@@ -130,9 +134,13 @@ bool load_options(
 /// then speaks TLS on its cluster connections. Returns whether it did.
 bool enable_tls_if_configured(caf::actor_system_config& cfg);
 
-/// Heartbeats are off in CAF by default; without them a frozen peer is
-/// never noticed. Every node sets these unless its config does.
+/// Middleman heartbeats are off on every node unless its config sets them:
+/// tmx's own pings notice a frozen peer, TLS or not (docs/decisions/0013).
 void set_heartbeat_defaults(caf::actor_system_config& cfg);
+
+/// Reads `cluster.ping-timeout` (both programs): how long a cluster peer
+/// may leave the one-second pings unanswered before it counts as lost.
+void read_ping_timeout(option_reader& r, caf::timespan& out);
 
 /// Blocks SIGINT and SIGTERM in this thread and every thread started after
 /// it: they are taken by wait_for_stop, never by a handler mid-write. Call

@@ -51,7 +51,9 @@ struct server_config : caf::actor_system_config {
     opt_group{custom_options_, "cluster"}
       .add<std::string>("address", "cluster bind address (127.0.0.1)")
       .add<int64_t>("port", "cluster port for tmx-agent, 0 = none (50810)")
-      .add<std::string>("secret", "shared secret agents must present");
+      .add<std::string>("secret", "shared secret agents must present")
+      .add<caf::timespan>("ping-timeout", "an agent whose pings stop this "
+                                          "long is lost (3s)");
     opt_group{custom_options_, "storage"}
       .add<std::string>("path", "data directory (default ./data)")
       .add<bool>("sync", "fsync every write (default false)");
@@ -111,6 +113,7 @@ bool read_options(const caf::settings& content, server_options& out,
   out.cluster_port = static_cast<uint16_t>(cluster_port);
   out.cluster_port_given = caf::get_if(&content, "cluster.port") != nullptr;
   r.text("cluster.secret", out.node.cluster_secret);
+  read_ping_timeout(r, out.node.ping_timeout);
   r.text("http.address", out.http.address);
   r.integer("http.port", 1, 65535, port);
   r.integer("http.threads", 1, 64, threads);
