@@ -25,8 +25,10 @@ using namespace tmx::test;
 namespace {
 
 // RocksDB resumes writes by itself once the space of one memtable (16 MiB
-// in storage/engine.cpp) is free again, so the tmpfs must hold more.
-constexpr const char* tmpfs_size = "size=40m";
+// in storage/engine.cpp) is free again, and then needs room to flush the
+// memtables and preallocate a new WAL (about 18 MiB): the space that comes
+// back when the filler goes must be well above that.
+constexpr const char* tmpfs_size = "size=160m";
 constexpr uint64_t left_free = 2u << 20; // what the filler leaves
 
 /// A tmpfs mounted for the test, unmounted at the end.
@@ -67,10 +69,12 @@ struct small_disk {
 };
 
 std::string create_body(int n) {
-  // ~60 KB of captions: a few dozen creates fill what is left.
+  // 400 KB of captions for each of two tasks: RocksDB's WAL, preallocated
+  // before the filler was written, and the free space left take a few
+  // dozen creates, so that the runs left after the recovery are few.
   return R"({"serials":["sim-0001","sim-0002"],"script_name":"post",)"
          R"("script_config":{"captions":")"
-         + std::string(60000, static_cast<char>('a' + n % 26)) + R"("}})";
+         + std::string(400000, static_cast<char>('a' + n % 26)) + R"("}})";
 }
 
 std::string task_path(uint64_t id) {
@@ -173,12 +177,13 @@ BOOST_AUTO_TEST_CASE(a_full_disk_refuses_writes_and_recovers_without_restart) {
   BOOST_TEST(srv.del(task_path(victim)).code() == 0);
   // The runs that waited for the store go on to the end.
   BOOST_TEST(wait_until(
-    [&] {
-      auto s = srv.get("/api/v1/task/stats");
-      return s.code() == 0 && s.data()["pending"].GetInt() == 0
-             && s.data()["running"].GetInt() == 0;
-    },
-    60s));
+               [&] {
+                 auto s = srv.get("/api/v1/task/stats");
+                 return s.code() == 0 && s.data()["pending"].GetInt() == 0
+                        && s.data()["running"].GetInt() == 0;
+               },
+               90s),
+             stats_text(srv));
 
   // Every acknowledged task is there (but the one deleted), once.
   std::set<uint64_t> unique(load.acknowledged.begin(), load.acknowledged.end());
