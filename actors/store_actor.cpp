@@ -5,41 +5,21 @@
 #include <caf/typed_event_based_actor.hpp>
 #include <spdlog/spdlog.h>
 
-#include <chrono>
-
 namespace tmx {
 
 namespace {
 
-/// Whether this failure goes to the log: while writes are refused (a full
-/// disk) every write fails, and the log must not fill the disk too, so I/O
-/// errors are logged at most once a second with the count of the others.
-bool worth_logging(store_errc e, size_t& quiet) {
-  using clock = std::chrono::steady_clock;
-  thread_local clock::time_point next{};
-  thread_local size_t skipped = 0;
-  if (e != store_errc::io_error)
-    return quiet = 0, true;
-  auto now = clock::now();
-  if (now < next)
-    return ++skipped, false;
-  next = now + std::chrono::seconds(1);
-  quiet = skipped;
-  skipped = 0;
-  return true;
-}
-
 /// Turns a store result into the error a requester gets; storage details go
-/// to the log only.
-caf::error failure(store_errc e, const char* what) {
+/// to the log only. While the store refuses writes (a full disk) every
+/// write fails: the store logged why once, and these stay at debug so that
+/// the log does not fill the disk too.
+caf::error failure(const store& db, store_errc e, const char* what) {
   if (e == store_errc::not_found)
     return make_error(ec::not_found, "task not found");
-  size_t quiet = 0;
-  if (worth_logging(e, quiet))
-    spdlog::error("store: {} failed: {}{}", what, to_string(e),
-                  quiet == 0 ? std::string()
-                             : " (and " + std::to_string(quiet)
-                                 + " failures not logged)");
+  auto level = e == store_errc::io_error && db.refuses_writes()
+                 ? spdlog::level::debug
+                 : spdlog::level::err;
+  spdlog::log(level, "store: {} failed: {}", what, to_string(e));
   return make_error(ec::internal, "internal error: storage failure");
 }
 
@@ -54,21 +34,21 @@ store_behavior(store_actor::stateful_pointer<store_state> self,
         const idempotency_record& key) -> caf::result<ok_atom> {
       auto e = self->state.db->insert(tasks, key.key.empty() ? nullptr : &key);
       if (e != store_errc::ok)
-        return failure(e, "insert");
+        return failure(*self->state.db, e, "insert");
       return ok_atom::value;
     },
     [=](update_atom, const std::vector<task>& tasks,
         const std::vector<task_log>& logs) -> caf::result<ok_atom> {
       auto e = self->state.db->update(tasks, logs);
       if (e != store_errc::ok)
-        return failure(e, "update");
+        return failure(*self->state.db, e, "update");
       return ok_atom::value;
     },
     [=](log_atom, task_id id) -> caf::result<std::vector<log_line>> {
       std::vector<log_line> lines;
       auto e = self->state.db->get_log(id, lines);
       if (e != store_errc::ok)
-        return failure(e, "log read");
+        return failure(*self->state.db, e, "log read");
       return lines;
     },
     [=](log_atom, task_id id,
@@ -76,7 +56,7 @@ store_behavior(store_actor::stateful_pointer<store_state> self,
       auto e = self->state.db->update({},
                                       {task_log{id, std::move(lines), true}});
       if (e != store_errc::ok)
-        return failure(e, "log append");
+        return failure(*self->state.db, e, "log append");
       return ok_atom::value;
     },
     [=](due_atom, millis from,
@@ -88,13 +68,13 @@ store_behavior(store_actor::stateful_pointer<store_state> self,
                                               return true;
                                             });
       if (e != store_errc::ok)
-        return failure(e, "due scan");
+        return failure(*self->state.db, e, "due scan");
       return out;
     },
     [=](account_atom, const account& a) -> caf::result<ok_atom> {
       auto e = self->state.db->put_account(a);
       if (e != store_errc::ok)
-        return failure(e, "account write");
+        return failure(*self->state.db, e, "account write");
       return ok_atom::value;
     },
     [=](account_atom, erase_atom,
@@ -103,7 +83,7 @@ store_behavior(store_actor::stateful_pointer<store_state> self,
       if (e == store_errc::not_found)
         return make_error(ec::not_found, "no such account");
       if (e != store_errc::ok)
-        return failure(e, "account removal");
+        return failure(*self->state.db, e, "account removal");
       return ok_atom::value;
     },
     [=](erase_atom,
@@ -111,14 +91,14 @@ store_behavior(store_actor::stateful_pointer<store_state> self,
       std::vector<task_id> erased;
       auto e = self->state.db->erase(ids, erased);
       if (e != store_errc::ok)
-        return failure(e, "erase");
+        return failure(*self->state.db, e, "erase");
       return erased;
     },
     [=](get_atom, task_id id) -> caf::result<task> {
       task t;
       auto e = self->state.db->get(id, t);
       if (e != store_errc::ok)
-        return failure(e, "get");
+        return failure(*self->state.db, e, "get");
       return t;
     },
     [=](list_atom, const task_filter& filter, uint32_t page,
@@ -126,7 +106,7 @@ store_behavior(store_actor::stateful_pointer<store_state> self,
       task_page out;
       auto e = self->state.db->list(filter, page, page_size, out);
       if (e != store_errc::ok)
-        return failure(e, "list");
+        return failure(*self->state.db, e, "list");
       return out;
     },
     [=](stats_atom) { return self->state.db->counts(); },
@@ -138,7 +118,7 @@ store_behavior(store_actor::stateful_pointer<store_state> self,
                                                       return true;
                                                     });
       if (e != store_errc::ok)
-        return failure(e, "scan failed tasks");
+        return failure(*self->state.db, e, "scan failed tasks");
       return out;
     },
     [=](idem_atom, const std::string& key) -> caf::result<idempotency_record> {
@@ -147,7 +127,7 @@ store_behavior(store_actor::stateful_pointer<store_state> self,
       if (e == store_errc::not_found)
         return make_error(ec::not_found, "no such idempotency key");
       if (e != store_errc::ok)
-        return failure(e, "idempotency lookup");
+        return failure(*self->state.db, e, "idempotency lookup");
       return out;
     },
     [=](device_atom, const device_desc& dev) -> caf::result<ok_atom> {
@@ -165,7 +145,7 @@ store_behavior(store_actor::stateful_pointer<store_state> self,
         e = self->state.db->put_account(a);
       }
       if (e != store_errc::ok)
-        return failure(e, "device registration");
+        return failure(*self->state.db, e, "device registration");
       return ok_atom::value;
     },
     [=](ready_atom) { return self->state.db->write_failure(); },

@@ -44,35 +44,37 @@ endpoints::endpoints(caf::actor_system& sys, server_handles handles,
   : sys_(sys), handles_(std::move(handles)), license_(std::move(license)) {
 }
 
-template <class Handle, class OnOk, class... Ts>
-void endpoints::ask(const exchange_ptr& ex, const Handle& dest, OnOk on_ok,
-                    Ts... xs) {
+template <class Handle, class OnOk, class OnError, class... Ts>
+void endpoints::ask_or(const Handle& dest, OnOk on_ok, OnError on_error,
+                       Ts... xs) {
   // A short-lived actor per request: the reply may take as long as the
   // request timeout, and no I/O thread waits for it.
   sys_.spawn([=](caf::event_based_actor* self) {
-    self->request(dest, request_timeout, xs...)
-      .then(on_ok,
-            [=](caf::error& err) { ex->reply_error(to_api_error(err)); });
+    self->request(dest, request_timeout, xs...).then(on_ok, on_error);
   });
+}
+
+template <class Handle, class OnOk, class... Ts>
+void endpoints::ask(const exchange_ptr& ex, const Handle& dest, OnOk on_ok,
+                    Ts... xs) {
+  ask_or(
+    dest, on_ok, [=](caf::error& err) { ex->reply_error(to_api_error(err)); },
+    xs...);
 }
 
 void endpoints::ready(const exchange_ptr& ex, bool shutting_down) {
   if (shutting_down)
     return ex->reply_text(503, "shutting down");
-  auto db = handles_.db;
-  sys_.spawn([=](caf::event_based_actor* self) {
-    self->request(db, request_timeout, ready_atom::value)
-      .then(
-        [ex](const std::string& why) {
-          if (why.empty())
-            ex->reply_text(200, "ready");
-          else
-            ex->reply_text(503, why);
-        },
-        [ex](caf::error&) {
-          ex->reply_text(503, "the store does not answer");
-        });
-  });
+  ask_or(
+    handles_.db,
+    [ex](const std::string& why) {
+      if (why.empty())
+        ex->reply_text(200, "ready");
+      else
+        ex->reply_text(503, why);
+    },
+    [ex](caf::error&) { ex->reply_text(503, "the store does not answer"); },
+    ready_atom::value);
 }
 
 void endpoints::license_check(const exchange_ptr& ex, const path_param&) {

@@ -47,6 +47,11 @@ private:
   template <class Handle, class OnOk, class... Ts>
   void ask(const exchange_ptr& ex, const Handle& dest, OnOk on_ok, Ts... xs);
 
+  /// The same with `on_error` for a failed request (ask's answers the
+  /// envelope).
+  template <class Handle, class OnOk, class OnError, class... Ts>
+  void ask_or(const Handle& dest, OnOk on_ok, OnError on_error, Ts... xs);
+
   caf::actor_system& sys_;
   server_handles handles_;
   license_options license_;

@@ -9,6 +9,7 @@
 #include "actors/timeouts.hpp"
 #include "http/endpoints.hpp"
 #include "http/paths.hpp"
+#include "http/query_string.hpp"
 
 #include <restinio/all.hpp>
 #include <spdlog/spdlog.h>
@@ -58,19 +59,7 @@ public:
   }
 
   std::optional<query_lookup> query() const override {
-    std::shared_ptr<restinio::query_string_params_t> params;
-    try {
-      params = std::make_shared<restinio::query_string_params_t>(
-        restinio::parse_query(req_->header().query()));
-    } catch (const std::exception&) {
-      return std::nullopt;
-    }
-    return query_lookup{
-      [params](std::string_view name) -> std::optional<std::string_view> {
-        if (auto v = params->get_param({name.data(), name.size()}))
-          return view(*v);
-        return std::nullopt;
-      }};
+    return parse_query_string(view(req_->header().query()));
   }
 
   void reply(int http, std::string json) override {

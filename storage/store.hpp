@@ -169,6 +169,9 @@ public:
   /// asks too). A refused write changes nothing, on disk or in memory.
   std::string write_failure();
 
+  /// Whether writes are refused at present, as last seen (asks nothing).
+  bool refuses_writes() const;
+
   // -- inspection (tmxctl) --------------------------------------------------
 
   /// Schema version, next ids and counters as stored, and per column

@@ -240,6 +240,10 @@ std::string store::write_failure() {
   return impl_->write_failure;
 }
 
+bool store::refuses_writes() const {
+  return !impl_->write_failure.empty();
+}
+
 // -- devices and accounts ---------------------------------------------------
 
 store_errc store::add_device(const std::string& serial) {

@@ -27,6 +27,7 @@ endfunction()
 
 tmx_fuzz_target(create tmx_model)
 tmx_fuzz_target(list_query tmx_model restinio::restinio)
+target_sources(fuzz_list_query PRIVATE ${CMAKE_SOURCE_DIR}/http/query_string.cpp)
 tmx_fuzz_target(batch_delete tmx_model)
 tmx_fuzz_target(store_codec tmx_storage)
 # tmx_options reuses tmx_actors' precompiled header, which would build all

@@ -1,17 +1,14 @@
 // Fuzz target: the query string of GET /api/v1/task (and of GET
 // /api/v1/account, which shares the paging), decoded by RESTinio's
-// parse_query and looked up as http/server.cpp's exchange does, then read
-// by parse_list_query / parse_account_query. Bad input must give an
+// parse_query and looked up by http/query_string.hpp, as the server does, then
+// read by parse_list_query / parse_account_query. Bad input must give an
 // api_error, never a crash; what they accept must be in range.
+#include "http/query_string.hpp"
 #include "model/request_parsing.hpp"
 #include "tests/fuzz/check.hpp"
 
-#include <restinio/uri_helpers.hpp>
-
 #include <cstddef>
 #include <cstdint>
-#include <exception>
-#include <memory>
 #include <optional>
 #include <string_view>
 
@@ -19,28 +16,6 @@ namespace {
 
 using namespace tmx;
 using tmx::fuzz::check;
-
-std::string_view view(restinio::string_view_t s) {
-  return {s.data(), s.size()};
-}
-
-// The exchange's query(): nullopt when RESTinio cannot decode the string
-// (the endpoint answers 40001), else a lookup of the first value of a name.
-std::optional<query_lookup> query_of(std::string_view raw) {
-  std::shared_ptr<restinio::query_string_params_t> params;
-  try {
-    params = std::make_shared<restinio::query_string_params_t>(
-      restinio::parse_query(restinio::string_view_t{raw.data(), raw.size()}));
-  } catch (const std::exception&) {
-    return std::nullopt;
-  }
-  return query_lookup{
-    [params](std::string_view name) -> std::optional<std::string_view> {
-      if (auto v = params->get_param({name.data(), name.size()}))
-        return view(*v);
-      return std::nullopt;
-    }};
-}
 
 void check_paging(const paging& p) {
   check(p.page >= 1, "page >= 1");
@@ -82,7 +57,7 @@ void list_accounts(const query_lookup& query) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view raw(reinterpret_cast<const char*>(data), size);
-  auto query = query_of(raw);
+  auto query = parse_query_string(raw);
   if (!query)
     return 0;
   list_tasks(*query);
