@@ -4,6 +4,11 @@
 
 #include "model/account.hpp"
 #include "model/create_request.hpp"
+#include "model/device.hpp"
+#include "model/event.hpp"
+#include "model/webhook.hpp"
+
+#include "actors/event_sink.hpp"
 #include "model/error.hpp"
 #include "model/idempotency.hpp"
 #include "model/task.hpp"
@@ -62,54 +67,20 @@ using node_atom = caf::atom_constant<caf::atom("node")>;
 using screen_atom = caf::atom_constant<caf::atom("screen")>;
 using reconnect_atom = caf::atom_constant<caf::atom("reconnect")>;
 using ready_atom = caf::atom_constant<caf::atom("ready")>;
+using publish_atom = caf::atom_constant<caf::atom("publish")>;
+using subscribe_atom = caf::atom_constant<caf::atom("subscribe")>;
+using event_atom = caf::atom_constant<caf::atom("event")>;
+using webhook_atom = caf::atom_constant<caf::atom("webhook")>;
+using cursor_atom = caf::atom_constant<caf::atom("cursor")>;
+using trim_atom = caf::atom_constant<caf::atom("trim")>;
 
 // -- message data ------------------------------------------------------------
-
-/// A device as a device host announces it (at registration and on every
-/// change: plugged in, unplugged, authorised, battery).
-struct device_desc {
-  std::string serial;
-  std::vector<std::string> accounts; // usernames logged in on the device
-  std::string driver = "sim";        // "sim" | "adb"
-  std::string state_reason;          // "" = usable; else why it is not
-  std::string model;                 // "" = unknown
-  std::string android;               // Android release, "" = unknown
-  int battery = -1;                  // percent, -1 = unknown
-
-  bool online() const { return state_reason.empty(); }
-};
-
-/// A device as GET /api/v1/device shows it.
-struct device_info {
-  std::string serial;
-  std::string node;            // "" = never attached
-  std::string state;           // "online" | "busy" | "offline"
-  task_id running_task_id = 0; // 0 = none
-  uint64_t queued = 0;
-  std::vector<std::string> accounts;
-  std::string driver;       // "" = never attached
-  std::string state_reason; // "" while online
-  std::string model;
-  std::string android;
-  int battery = -1;
-  millis last_seen = 0; // last time its host reported it usable
-};
 
 /// What a device actor hands its host: the task, and how long it may run.
 struct run_order {
   task t;
   std::string serial;
   millis timeout = 0; // the run is ended and fails after this; 0 = never
-};
-
-/// A device host (node) as GET /api/v1/node shows it.
-struct node_info {
-  std::string name;
-  std::string address; // "host:port" of the peer, "in-process"
-  std::vector<std::string> devices;
-  millis connected_since = 0;
-  millis last_seen = 0;
-  bool online = false;
 };
 
 /// A pending task that falls due at `due`.
@@ -128,6 +99,22 @@ struct create_command {
 };
 
 // -- interfaces --------------------------------------------------------------
+
+/// Fans the events the store has written out to SSE streams and webhook
+/// senders; keeps the last events (at least 10 000) for resumption. Never
+/// waits for a sink: a slow one is cut off.
+using event_hub_actor = caf::typed_actor<
+  // Events just written, ascending ids (from the store actor).
+  caf::reacts_to<publish_atom, std::vector<event>>,
+  // A sink wants the live events; with resume, first every held event
+  // after `after` (or a reset when they are no longer held).
+  caf::reacts_to<subscribe_atom, bool, uint64_t, event_sink_ptr>,
+  // Timer (its own): keep-alive for every sink every 15 s.
+  caf::reacts_to<tick_atom>,
+  // How many sinks are attached (tmx_events_subscribers).
+  caf::replies_to<get_atom>::with<uint64_t>,
+  // Ends every stream cleanly and forgets every sink.
+  caf::replies_to<shutdown_atom>::with<ok_atom>>;
 
 /// Owns the RocksDB store (a detached actor); nothing else touches it.
 using store_actor = caf::typed_actor<
@@ -165,6 +152,20 @@ using store_actor = caf::typed_actor<
   caf::replies_to<log_atom, task_id, std::vector<log_line>>::with<ok_atom>,
   // Why writes fail at present ("" = writable): /readyz.
   caf::replies_to<ready_atom>::with<std::string>,
+  // Device and node events: stored (ids assigned), then published.
+  caf::reacts_to<event_atom, std::vector<event>>,
+  // Up to `limit` stored events after id `after`, ascending.
+  caf::replies_to<event_atom, uint64_t, uint32_t>::with<std::vector<event>>,
+  // Stores a webhook; a new one (id 0) gets its id and, as its cursor, the
+  // last event id: it receives the events written after it. Replies with
+  // it.
+  caf::replies_to<webhook_atom, webhook>::with<webhook>,
+  // Every stored webhook, ascending id.
+  caf::replies_to<webhook_atom>::with<std::vector<webhook>>,
+  // Removes a webhook (not_found if unknown).
+  caf::replies_to<webhook_atom, erase_atom, uint64_t>::with<ok_atom>,
+  // A webhook's sender is done with every event up to this id.
+  caf::replies_to<webhook_atom, cursor_atom, uint64_t, uint64_t>::with<ok_atom>,
   // Answers once every earlier message is processed, then terminates.
   caf::replies_to<shutdown_atom>::with<ok_atom>>;
 
@@ -322,12 +323,30 @@ using gatekeeper_actor = caf::typed_actor<
   // Every node known since start-up (for this node's HTTP API only).
   caf::replies_to<node_atom>::with<std::vector<node_info>>>;
 
+/// Owns the webhooks: registers and removes them (stored first), and runs
+/// one sender per webhook on its own thread, which POSTs each matching
+/// event in order, retries with back-off and records its attempts.
+using webhook_keeper_actor = caf::typed_actor<
+  // Registers a webhook (url, events, secret checked by the HTTP layer);
+  // replies with it, id and created_at assigned.
+  caf::replies_to<webhook_atom, webhook>::with<webhook>,
+  // Every webhook, ascending id.
+  caf::replies_to<webhook_atom>::with<std::vector<webhook>>,
+  // Removes a webhook and stops its sender (not_found if unknown).
+  caf::replies_to<webhook_atom, erase_atom, uint64_t>::with<ok_atom>,
+  // The last 100 attempts of a webhook, newest first (not_found if
+  // unknown).
+  caf::replies_to<webhook_atom, uint64_t>::with<std::vector<delivery_attempt>>,
+  // Stops every sender (each ends its attempt under way first).
+  caf::replies_to<shutdown_atom>::with<ok_atom>>;
+
 /// The root supervisor of a server node: spawns the components, watches
 /// them, and stops them in order.
 using root_actor = caf::typed_actor<
   // The handles the HTTP layer talks to.
   caf::replies_to<get_atom>::with<task_manager_actor, store_reader_actor,
-                                  gatekeeper_actor>,
+                                  gatekeeper_actor, event_hub_actor,
+                                  webhook_keeper_actor>,
   // Stops every component, the store last; answers once they are down.
   caf::replies_to<shutdown_atom>::with<ok_atom>>;
 

@@ -1,6 +1,7 @@
 #include "actors/device.hpp"
 
 #include "actors/timeouts.hpp"
+#include "model/device_json.hpp"
 #include "model/run_policy.hpp"
 #include "model/time.hpp"
 
@@ -25,6 +26,47 @@ using device_ptr = device_actor::stateful_pointer<device_state>;
 using busy_accounts = std::shared_ptr<std::set<caf::actor_addr>>;
 
 void try_start(device_ptr self);
+
+device_info info_of(const device_state& st) {
+  device_info info;
+  info.serial = st.serial;
+  info.node = st.node;
+  info.state = !st.online ? "offline" : st.running != 0 ? "busy" : "online";
+  info.running_task_id = st.running;
+  info.queued = st.queue.size();
+  info.driver = st.host ? st.desc.driver : "";
+  info.state_reason = st.online ? "" : st.desc.state_reason;
+  info.model = st.desc.model;
+  info.android = st.desc.android;
+  info.battery = st.desc.battery;
+  info.last_seen = st.last_seen;
+  info.accounts = st.desc.accounts;
+  return info;
+}
+
+/// A device.updated event when what its host says of it changed (online,
+/// why not, node, driver, model, Android, battery, accounts); busy and
+/// idle are told by the task events of its runs.
+void announce(device_ptr self) {
+  auto& st = self->state;
+  if (!st.db)
+    return;
+  auto info = info_of(st);
+  std::string said = st.online ? "1" : "0";
+  for (auto* s : {&info.state_reason, &info.node, &info.driver, &info.model,
+                  &info.android})
+    said.append("\x1f").append(*s);
+  said.append("\x1f").append(std::to_string(info.battery));
+  for (auto& a : info.accounts)
+    said.append("\x1f").append(a);
+  if (said == st.announced)
+    return;
+  st.announced = std::move(said);
+  auto at = now_millis();
+  self->send(st.db, event_atom::value,
+             std::vector<event>{
+               make_event(event_type::device_updated, at, device_json(info))});
+}
 
 /// Queued tasks that leave the queue, or wait on a device gone offline,
 /// give up their place at (or their hold on) their accounts.
@@ -161,6 +203,7 @@ void go_offline(device_ptr self, std::string reason, bool tell_host) {
   auto& st = self->state;
   st.online = false;
   st.desc.state_reason = std::move(reason);
+  announce(self);
   withdraw_accounts(self);
   // A start still being written is settled when its reply arrives.
   if (st.running == 0 || st.phase == device_phase::starting) {
@@ -197,8 +240,9 @@ void try_start(device_ptr self) {
 
 device_actor::behavior_type device(device_ptr self, std::string serial,
                                    task_manager_actor manager,
-                                   limiter_actor limiter) {
+                                   limiter_actor limiter, store_actor db) {
   self->state.serial = std::move(serial);
+  self->state.db = std::move(db);
   self->state.manager = std::move(manager);
   self->state.limiter = std::move(limiter);
   self->set_down_handler([=](const caf::down_msg& msg) {
@@ -268,6 +312,7 @@ device_actor::behavior_type device(device_ptr self, std::string serial,
       st.desc = std::move(desc);
       st.last_seen = now_millis();
       st.online = true;
+      announce(self);
       try_start(self);
     },
     [=](log_atom, task_id id, std::vector<log_line>& lines) {
@@ -293,22 +338,7 @@ device_actor::behavior_type device(device_ptr self, std::string serial,
       self->send(st.manager, done_atom::value, std::move(r));
       release(self);
     },
-    [=](get_atom) {
-      auto& st = self->state;
-      device_info info;
-      info.serial = st.serial;
-      info.node = st.node;
-      info.state = !st.online ? "offline" : st.running != 0 ? "busy" : "online";
-      info.running_task_id = st.running;
-      info.queued = st.queue.size();
-      info.driver = st.host ? st.desc.driver : "";
-      info.state_reason = st.online ? "" : st.desc.state_reason;
-      info.model = st.desc.model;
-      info.android = st.desc.android;
-      info.battery = st.desc.battery;
-      info.last_seen = st.last_seen;
-      return info;
-    },
+    [=](get_atom) { return info_of(self->state); },
   };
 }
 

@@ -30,6 +30,8 @@ struct device_state {
   static inline const char* name = "device";
   std::string serial;
   task_manager_actor manager;
+  store_actor db;         // where its device.updated events are written
+  std::string announced;  // what the last device.updated said of its host
   limiter_actor limiter;  // invalid when devices are not capped
   device_host_actor host; // invalid while never attached
   std::string node;
@@ -46,6 +48,6 @@ struct device_state {
 
 device_actor::behavior_type
 device(device_actor::stateful_pointer<device_state> self, std::string serial,
-       task_manager_actor manager, limiter_actor limiter);
+       task_manager_actor manager, limiter_actor limiter, store_actor db);
 
 } // namespace tmx

@@ -2,6 +2,7 @@
 
 #include "actors/cut_link.hpp"
 #include "actors/timeouts.hpp"
+#include "model/device_json.hpp"
 #include "model/text.hpp"
 
 #include <caf/actor_cast.hpp>
@@ -34,6 +35,16 @@ bool same_proxy(const device_host_actor& host, const caf::actor_addr& addr) {
   return caf::actor_cast<caf::actor_control_block*>(host) == addr.get();
 }
 
+/// node.online or node.offline, as the node is now.
+void announce(gatekeeper_ptr self, const node_info& info) {
+  auto& st = self->state;
+  if (!st.opts.db)
+    return;
+  auto type = info.online ? event_type::node_online : event_type::node_offline;
+  self->send(st.opts.db, event_atom::value,
+             std::vector<event>{make_event(type, st.clock(), node_json(info))});
+}
+
 /// Judges the pings every tick while a remote node is online.
 void keep_ticking(gatekeeper_ptr self) {
   auto& st = self->state;
@@ -54,6 +65,7 @@ void lose(gatekeeper_ptr self, const std::string& name, known_node& node,
   auto host = std::move(node.host);
   node.host = nullptr;
   node.info.online = false;
+  announce(self, node.info);
   self->demonitor(host.address());
   cut_link(self, host.node());
 }
@@ -108,8 +120,10 @@ void record(gatekeeper_ptr self, const std::string& name,
   node.last_ping = self->clock().now();
   if (!node.remote) {
     node.info.address = "in-process";
+    announce(self, node.info);
     return;
   }
+  announce(self, node.info);
   keep_ticking(self);
   auto mm = self->home_system().middleman().actor_handle();
   self->request(mm, request_timeout, get_atom::value, host.node())
@@ -150,6 +164,7 @@ gatekeeper_actor::behavior_type gatekeeper(gatekeeper_ptr self,
       spdlog::warn("node '{}' lost ({})", name, to_string(msg.reason));
       node.info.online = false;
       node.host = nullptr;
+      announce(self, node.info);
     }
   });
   return {

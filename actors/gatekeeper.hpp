@@ -25,6 +25,9 @@ struct gatekeeper_options {
   caf::timespan tick_interval = std::chrono::milliseconds(250);
   /// A tick this much later than due means this process did not run.
   caf::timespan stall = std::chrono::seconds(1);
+  /// Where node.online / node.offline events are written (none: no
+  /// events).
+  store_actor db;
 };
 
 struct known_node {

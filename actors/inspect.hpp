@@ -119,4 +119,21 @@ typename Inspector::result_type inspect(Inspector& f, create_command& x) {
            x.idempotency_key, x.fingerprint);
 }
 
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, event& x) {
+  return f(caf::meta::type_name("event"), x.id, x.type, x.at, x.data);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, webhook& x) {
+  return f(caf::meta::type_name("webhook"), x.id, x.url, x.events, x.secret,
+           x.created_at, x.cursor);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, delivery_attempt& x) {
+  return f(caf::meta::type_name("delivery_attempt"), x.event_id, x.type,
+           x.attempt, x.status, x.error, x.at);
+}
+
 } // namespace tmx

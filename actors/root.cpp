@@ -1,5 +1,6 @@
 #include "actors/root.hpp"
 
+#include "actors/event_hub.hpp"
 #include "actors/gatekeeper.hpp"
 #include "actors/store_actor.hpp"
 #include "actors/timeouts.hpp"
@@ -72,8 +73,27 @@ root_actor::behavior_type root(root_actor::stateful_pointer<root_state> self,
   }
   spdlog::info("store open: next task id {}, {} pending tasks, {} devices",
                init.next_id, init.pending.size(), init.devices.size());
+  // The events of the start-up writes are stored; the hub holds the newest
+  // stored ones, so that a client resumes across a restart.
+  db->take_events();
+  auto last_event = db->last_event_id();
+  std::vector<event> held;
+  std::vector<webhook> hooks;
+  auto read = db->read_events(
+    last_event > kept_events ? last_event - kept_events : 0, kept_events, held);
+  if (read == store_errc::ok)
+    read = db->webhooks(hooks);
+  if (read != store_errc::ok) {
+    spdlog::critical("reading the events failed: {}", to_string(read));
+    self->quit(make_error(ec::internal, "reading the events failed"));
+    return root_actor::behavior_type::make_empty_behavior();
+  }
   auto& st = self->state;
-  st.db = self->spawn<caf::detached>(store_behavior, std::move(db));
+  st.handles.hub = self->spawn(event_hub, std::move(held), last_event,
+                               event_hub_options{});
+  self->monitor(st.handles.hub);
+  st.db = self->spawn<caf::detached>(store_behavior, std::move(db),
+                                     st.handles.hub);
   st.handles.db = st.db;
   auto core = spawn_task_core(*self, st.db, std::move(init));
   st.handles.manager = core.manager;
@@ -87,9 +107,13 @@ root_actor::behavior_type root(root_actor::stateful_pointer<root_state> self,
   gatekeeper_options gate;
   gate.secret = opts.cluster_secret;
   gate.ping_timeout = opts.ping_timeout;
+  gate.db = st.db;
   st.handles.gate = self->spawn(gatekeeper, std::move(gate), st.handles.manager,
                                 now_millis);
   self->monitor(st.handles.gate);
+  st.handles.hooks = spawn_webhook_keeper(self->system(), st.db, st.handles.hub,
+                                          std::move(hooks), opts.webhooks);
+  self->monitor(st.handles.hooks);
   if (opts.host.driver == "adb" || opts.host.sim.devices > 0) {
     st.local_host = spawn_host(*self, opts.host);
     self->monitor(st.local_host);
@@ -128,9 +152,10 @@ root_actor::behavior_type root(root_actor::stateful_pointer<root_state> self,
   });
   return {
     [=](get_atom)
-      -> caf::result<task_manager_actor, store_reader_actor, gatekeeper_actor> {
+      -> caf::result<task_manager_actor, store_reader_actor, gatekeeper_actor,
+                     event_hub_actor, webhook_keeper_actor> {
       auto& h = self->state.handles;
-      return {h.manager, h.db, h.gate};
+      return {h.manager, h.db, h.gate, h.hub, h.hooks};
     },
     [=](shutdown_atom) -> caf::result<ok_atom> {
       auto& st = self->state;
@@ -138,6 +163,8 @@ root_actor::behavior_type root(root_actor::stateful_pointer<root_state> self,
       auto rp = self->make_response_promise<ok_atom>();
       // The manager (and with it the devices) first, so that the end of the
       // host is no news to anyone.
+      self->send_exit(st.handles.hooks, caf::exit_reason::user_shutdown);
+      self->send_exit(st.handles.hub, caf::exit_reason::user_shutdown);
       self->send_exit(st.handles.gate, caf::exit_reason::user_shutdown);
       self->send_exit(st.handles.manager, caf::exit_reason::user_shutdown);
       self->send_exit(st.timer, caf::exit_reason::user_shutdown);

@@ -5,6 +5,7 @@
 
 #include "actors/local_host.hpp"
 #include "actors/task_manager.hpp"
+#include "actors/webhook_keeper.hpp"
 
 #include <caf/fwd.hpp>
 #include <caf/timespan.hpp>
@@ -23,6 +24,8 @@ struct server_handles {
   task_manager_actor manager;
   store_reader_actor db; // reads only: every write goes through the manager
   gatekeeper_actor gate;
+  event_hub_actor hub;
+  webhook_keeper_actor hooks;
 };
 
 /// What the node's components are started with.
@@ -34,6 +37,7 @@ struct node_options {
   std::string cluster_secret;
   /// A remote node whose pings stop this long is lost.
   caf::timespan ping_timeout = std::chrono::seconds(3);
+  webhook_options webhooks;
 };
 
 struct root_state {

@@ -1,9 +1,14 @@
 #include "actors/store_actor.hpp"
 
+#include "metrics/metrics.hpp"
+
 #include <caf/result.hpp>
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 #include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
 
 namespace tmx {
 
@@ -23,25 +28,67 @@ caf::error failure(const store& db, store_errc e, const char* what) {
   return make_error(ec::internal, "internal error: storage failure");
 }
 
+/// Runs `write`, one write of the store (the reads it makes of what it
+/// changes included), and observes how long it took, however it ended.
+template <class Write>
+store_errc timed(Write write) {
+  auto start = std::chrono::steady_clock::now();
+  auto e = write();
+  std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
+  metrics::observe_store_write(took.count());
+  return e;
+}
+
+/// Hands the events of the writes just made to the hub, and now and then
+/// deletes the stored events that neither the hub's ring (after a
+/// restart) nor a webhook's sender needs any more.
+void publish(store_actor::stateful_pointer<store_state> self) {
+  auto& st = self->state;
+  auto events = st.db->take_events();
+  if (events.empty())
+    return;
+  if (st.hub)
+    self->send(st.hub, publish_atom::value, std::move(events));
+  auto last = st.db->last_event_id();
+  if (last < st.next_trim)
+    return;
+  st.next_trim = last + 4096;
+  auto keep_from = last + 1 > kept_events ? last + 1 - kept_events : 0;
+  std::vector<webhook> hooks;
+  if (st.db->webhooks(hooks) != store_errc::ok)
+    return;
+  for (auto& h : hooks)
+    keep_from = std::min(keep_from, h.cursor + 1);
+  if (keep_from > st.db->first_event_id()
+      && timed([&] { return st.db->trim_events(keep_from); }) != store_errc::ok)
+    spdlog::warn("store: old events not deleted (the store refuses writes)");
+}
+
 } // namespace
 
 store_actor::behavior_type
 store_behavior(store_actor::stateful_pointer<store_state> self,
-               std::shared_ptr<store> db) {
+               std::shared_ptr<store> db, event_hub_actor hub) {
   self->state.db = std::move(db);
+  self->state.hub = std::move(hub);
+  self->state.next_trim = self->state.db->first_event_id() + kept_events;
   return {
     [=](create_atom, const std::vector<task>& tasks,
         const idempotency_record& key) -> caf::result<ok_atom> {
-      auto e = self->state.db->insert(tasks, key.key.empty() ? nullptr : &key);
+      auto e = timed([&] {
+        return self->state.db->insert(tasks, key.key.empty() ? nullptr : &key);
+      });
       if (e != store_errc::ok)
         return failure(*self->state.db, e, "insert");
+      publish(self);
       return ok_atom::value;
     },
     [=](update_atom, const std::vector<task>& tasks,
         const std::vector<task_log>& logs) -> caf::result<ok_atom> {
-      auto e = self->state.db->update(tasks, logs);
+      auto e = timed([&] { return self->state.db->update(tasks, logs); });
       if (e != store_errc::ok)
         return failure(*self->state.db, e, "update");
+      publish(self);
       return ok_atom::value;
     },
     [=](log_atom, task_id id) -> caf::result<std::vector<log_line>> {
@@ -53,8 +100,10 @@ store_behavior(store_actor::stateful_pointer<store_state> self,
     },
     [=](log_atom, task_id id,
         std::vector<log_line>& lines) -> caf::result<ok_atom> {
-      auto e = self->state.db->update({},
+      auto e = timed([&] {
+        return self->state.db->update({},
                                       {task_log{id, std::move(lines), true}});
+      });
       if (e != store_errc::ok)
         return failure(*self->state.db, e, "log append");
       return ok_atom::value;
@@ -72,14 +121,14 @@ store_behavior(store_actor::stateful_pointer<store_state> self,
       return out;
     },
     [=](account_atom, const account& a) -> caf::result<ok_atom> {
-      auto e = self->state.db->put_account(a);
+      auto e = timed([&] { return self->state.db->put_account(a); });
       if (e != store_errc::ok)
         return failure(*self->state.db, e, "account write");
       return ok_atom::value;
     },
     [=](account_atom, erase_atom,
         const std::string& username) -> caf::result<ok_atom> {
-      auto e = self->state.db->erase_account(username);
+      auto e = timed([&] { return self->state.db->erase_account(username); });
       if (e == store_errc::not_found)
         return make_error(ec::not_found, "no such account");
       if (e != store_errc::ok)
@@ -89,9 +138,10 @@ store_behavior(store_actor::stateful_pointer<store_state> self,
     [=](erase_atom,
         const std::vector<task_id>& ids) -> caf::result<std::vector<task_id>> {
       std::vector<task_id> erased;
-      auto e = self->state.db->erase(ids, erased);
+      auto e = timed([&] { return self->state.db->erase(ids, erased); });
       if (e != store_errc::ok)
         return failure(*self->state.db, e, "erase");
+      publish(self);
       return erased;
     },
     [=](get_atom, task_id id) -> caf::result<task> {
@@ -131,7 +181,7 @@ store_behavior(store_actor::stateful_pointer<store_state> self,
       return out;
     },
     [=](device_atom, const device_desc& dev) -> caf::result<ok_atom> {
-      auto e = self->state.db->add_device(dev.serial);
+      auto e = timed([&] { return self->state.db->add_device(dev.serial); });
       for (size_t i = 0; e == store_errc::ok && i < dev.accounts.size(); ++i) {
         account existing;
         // A registered account keeps what the operator set (enabled,
@@ -142,13 +192,61 @@ store_behavior(store_actor::stateful_pointer<store_state> self,
         account a;
         a.username = dev.accounts[i];
         a.serial = dev.serial;
-        e = self->state.db->put_account(a);
+        e = timed([&] { return self->state.db->put_account(a); });
       }
       if (e != store_errc::ok)
         return failure(*self->state.db, e, "device registration");
       return ok_atom::value;
     },
     [=](ready_atom) { return self->state.db->write_failure(); },
+    [=](event_atom, std::vector<event>& events) {
+      auto e = timed(
+        [&] { return self->state.db->append_events(std::move(events)); });
+      if (e != store_errc::ok)
+        failure(*self->state.db, e, "event write");
+      publish(self);
+    },
+    [=](event_atom, uint64_t after,
+        uint32_t limit) -> caf::result<std::vector<event>> {
+      std::vector<event> out;
+      auto e = self->state.db->read_events(after, limit, out);
+      if (e != store_errc::ok)
+        return failure(*self->state.db, e, "event read");
+      return out;
+    },
+    [=](webhook_atom, webhook& w) -> caf::result<webhook> {
+      if (w.id == 0) // new: it gets the events written after this one
+        w.cursor = self->state.db->last_event_id();
+      auto e = timed([&] { return self->state.db->put_webhook(w); });
+      if (e != store_errc::ok)
+        return failure(*self->state.db, e, "webhook write");
+      return w;
+    },
+    [=](webhook_atom) -> caf::result<std::vector<webhook>> {
+      std::vector<webhook> out;
+      auto e = self->state.db->webhooks(out);
+      if (e != store_errc::ok)
+        return failure(*self->state.db, e, "webhook read");
+      return out;
+    },
+    [=](webhook_atom, erase_atom, uint64_t id) -> caf::result<ok_atom> {
+      auto e = timed([&] { return self->state.db->erase_webhook(id); });
+      if (e == store_errc::not_found)
+        return make_error(ec::not_found, "no such webhook");
+      if (e != store_errc::ok)
+        return failure(*self->state.db, e, "webhook removal");
+      return ok_atom::value;
+    },
+    [=](webhook_atom, cursor_atom, uint64_t id,
+        uint64_t cursor) -> caf::result<ok_atom> {
+      auto e = timed(
+        [&] { return self->state.db->set_webhook_cursor(id, cursor); });
+      if (e == store_errc::not_found)
+        return make_error(ec::not_found, "no such webhook");
+      if (e != store_errc::ok)
+        return failure(*self->state.db, e, "webhook cursor write");
+      return ok_atom::value;
+    },
     [=](shutdown_atom) {
       // Every earlier message has been handled: nothing is left to write.
       self->quit();

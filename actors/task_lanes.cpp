@@ -115,7 +115,7 @@ device_actor& spawn_device(manager_ptr self, const std::string& serial) {
   auto& slot = self->state.devices[serial];
   if (!slot)
     slot = self->spawn<caf::linked>(device, serial, handle(self),
-                                    self->state.limiter);
+                                    self->state.limiter, self->state.db);
   return slot;
 }
 

@@ -1,6 +1,7 @@
 #include "actors/task_manager.hpp"
 
 #include "actors/task_manager_ops.hpp"
+#include "metrics/metrics.hpp"
 #include "model/task_plan.hpp"
 
 #include <caf/result.hpp>
@@ -49,6 +50,7 @@ void create(manager_ptr self, create_command cmd,
     .then(
       [=](ok_atom) mutable {
         release_key();
+        metrics::count_created(cmd.source, tasks->size());
         for (auto& t : *tasks)
           admit(self, t);
         rp.deliver(ids);

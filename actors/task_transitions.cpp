@@ -4,6 +4,8 @@
 // nothing here, so memory stays what the store holds.
 #include "actors/task_manager_ops.hpp"
 
+#include "metrics/metrics.hpp"
+
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 #include <caf/typed_response_promise.hpp>
@@ -201,13 +203,18 @@ void finish(manager_ptr self, run_result r) {
     auto i = st.active.find(id);
     if (i == st.active.end() || i->second.status != task_status::running)
       return unlock(self, id); // stopped or deleted while it ran: settled
-    auto end = after_run(i->second, r, st.retry, st.clock(),
+    auto now = st.clock();
+    auto end = after_run(i->second, r, st.retry, now,
                          retry_delay(st.retry, st.rng), st.next_queue_seq);
     if (end.t.status == task_status::pending)
       ++st.next_queue_seq;
+    auto script = i->second.script_name;
+    auto seconds = static_cast<double>(now - i->second.started_at) / 1000;
     write(
       self, {end.t}, {end.log},
       [=]() mutable {
+        // The run's result, whether or not it is retried automatically.
+        metrics::observe_run(script, r.ok ? "completed" : "failed", seconds);
         self->state.active.erase(id);
         if (end.t.status == task_status::pending)
           admit(self, end.t);

@@ -1,14 +1,12 @@
 // The API's endpoints (see endpoints.hpp): read the request, ask an actor,
 // reply with the body the contract gives.
 #include "http/endpoints.hpp"
+#include "http/endpoints_ask.hpp"
 
 #include "actors/timeouts.hpp"
 #include "http/json.hpp"
 #include "model/request_parsing.hpp"
 #include "model/time.hpp"
-
-#include <caf/actor_system.hpp>
-#include <caf/event_based_actor.hpp>
 
 namespace tmx {
 
@@ -42,24 +40,6 @@ void reply_task(exchange& ex, const task& t) {
 endpoints::endpoints(caf::actor_system& sys, server_handles handles,
                      license_options license)
   : sys_(sys), handles_(std::move(handles)), license_(std::move(license)) {
-}
-
-template <class Handle, class OnOk, class OnError, class... Ts>
-void endpoints::ask_or(const Handle& dest, OnOk on_ok, OnError on_error,
-                       Ts... xs) {
-  // A short-lived actor per request: the reply may take as long as the
-  // request timeout, and no I/O thread waits for it.
-  sys_.spawn([=](caf::event_based_actor* self) {
-    self->request(dest, request_timeout, xs...).then(on_ok, on_error);
-  });
-}
-
-template <class Handle, class OnOk, class... Ts>
-void endpoints::ask(const exchange_ptr& ex, const Handle& dest, OnOk on_ok,
-                    Ts... xs) {
-  ask_or(
-    dest, on_ok, [=](caf::error& err) { ex->reply_error(to_api_error(err)); },
-    xs...);
 }
 
 void endpoints::ready(const exchange_ptr& ex, bool shutting_down) {

@@ -23,6 +23,10 @@ public:
   /// cannot write). Not the envelope.
   void ready(const exchange_ptr& ex, bool shutting_down);
 
+  /// /metrics: the Prometheus text format, the gauges asked of the
+  /// actors (http/metrics_endpoint.cpp). Not the envelope.
+  void metrics(const exchange_ptr& ex);
+
   void license_check(const exchange_ptr& ex, const path_param& p);
   void devices(const exchange_ptr& ex, const path_param& p);
   void screenshot(const exchange_ptr& ex, const path_param& serial);
@@ -40,6 +44,12 @@ public:
   void stop(const exchange_ptr& ex, const path_param& task_id);
   void retry(const exchange_ptr& ex, const path_param& task_id);
   void show_log(const exchange_ptr& ex, const path_param& task_id);
+
+  // Webhooks (http/webhook_endpoints.cpp).
+  void list_webhooks(const exchange_ptr& ex, const path_param& p);
+  void add_webhook(const exchange_ptr& ex, const path_param& p);
+  void erase_webhook(const exchange_ptr& ex, const path_param& id);
+  void webhook_deliveries(const exchange_ptr& ex, const path_param& id);
 
 private:
   /// Sends `xs` to `dest` and answers `ex` with `on_ok` of the reply, or

@@ -43,6 +43,10 @@ public:
   /// Answers with plain text (the health checks, which are no envelope).
   virtual void reply_text(int http, std::string text) = 0;
 
+  /// Answers 200 with the Prometheus text format, version 0.0.4
+  /// (GET /metrics), that no cache may keep.
+  virtual void reply_metrics(std::string text) = 0;
+
   void reply_ok(std::string json) { reply(200, std::move(json)); }
 
   /// The error envelope, with the HTTP status of its code unless `http`

@@ -98,28 +98,6 @@ std::string account_page_body(const page_of<account>& p, const paging& page) {
   return page_body("accounts", p.items, p.total, page, write_account);
 }
 
-void write_device(json_writer& w, const device_info& d) {
-  w.StartObject();
-  put(w, "serial", d.serial);
-  put_or_null(w, "node", d.node);
-  put(w, "state", d.state);
-  put_id(w, "running_task_id", d.running_task_id);
-  put_count(w, "queued", d.queued);
-  put_strings(w, "accounts", d.accounts);
-  put_strings(w, "groups", {});
-  put_or_null(w, "driver", d.driver);
-  put(w, "state_reason", d.state_reason);
-  put_or_null(w, "model", d.model);
-  put_or_null(w, "android", d.android);
-  w.Key("battery");
-  if (d.battery < 0)
-    w.Null();
-  else
-    w.Int(d.battery);
-  put_time(w, "last_seen", d.last_seen);
-  w.EndObject();
-}
-
 void write_ids(json_writer& w, const std::vector<task_id>& ids) {
   w.StartArray();
   for (auto id : ids)
@@ -134,17 +112,6 @@ void write_account(json_writer& w, const account& a) {
   put(w, "platform", a.platform);
   w.Key("enabled");
   w.Bool(a.enabled);
-  w.EndObject();
-}
-
-void write_node(json_writer& w, const node_info& n) {
-  w.StartObject();
-  put(w, "name", n.name);
-  put_or_null(w, "address", n.address);
-  put(w, "state", n.online ? "online" : "offline");
-  put_strings(w, "devices", n.devices);
-  put_time(w, "connected_since", n.connected_since);
-  put_time(w, "last_seen", n.last_seen);
   w.EndObject();
 }
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "actors/actors.hpp"
+#include "model/device_json.hpp"
 #include "model/request_parsing.hpp"
 #include "model/task_json.hpp"
 
@@ -97,13 +98,9 @@ std::string task_page_body(const task_page& p, const paging& page, millis now);
 /// `{"accounts": [...], "total": ..., "page": ..., "page_size": ...}`.
 std::string account_page_body(const page_of<account>& p, const paging& page);
 
-void write_device(json_writer& w, const device_info& d);
-
 void write_ids(json_writer& w, const std::vector<task_id>& ids);
 
 void write_account(json_writer& w, const account& a);
-
-void write_node(json_writer& w, const node_info& n);
 
 /// `{"lines": [{"at": ISO-8601, "text": ...}]}`.
 void write_log(json_writer& w, const std::vector<log_line>& lines);

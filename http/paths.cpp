@@ -41,4 +41,16 @@ std::string_view param_name(std::string_view pattern) {
                                   : end - at - 1);
 }
 
+std::string route_label(std::string_view pattern) {
+  std::string out;
+  for (auto segment : split_path(pattern)) {
+    out += '/';
+    if (segment.front() == ':')
+      out.append("{").append(segment.substr(1)).append("}");
+    else
+      out += segment;
+  }
+  return out.empty() ? "/" : out;
+}
+
 } // namespace tmx

@@ -2,6 +2,7 @@
 // so that the server's one RESTinio file stays small.
 #pragma once
 
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -17,5 +18,9 @@ bool has_segments_of(std::string_view pattern, std::string_view path,
 
 /// The name of the one ":name" segment of `pattern`, "" if it has none.
 std::string_view param_name(std::string_view pattern);
+
+/// `pattern` as the metrics name its route: ":name" segments as "{name}"
+/// ("/api/v1/task/:task_id" is "/api/v1/task/{task_id}").
+std::string route_label(std::string_view pattern);
 
 } // namespace tmx

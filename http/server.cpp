@@ -1,15 +1,16 @@
 // The HTTP API server: the checks every request passes first, then
 // RESTinio's express router over the route table, which hands the request
-// to an endpoint (http/endpoints.hpp) as an exchange. The only file that
-// includes RESTinio.
+// to an endpoint (http/endpoints.hpp) as an exchange
+// (http/restinio_exchange.hpp): the endpoints see no RESTinio.
 #include "http/server.hpp"
 
 #include "model/text.hpp"
 
 #include "actors/timeouts.hpp"
 #include "http/endpoints.hpp"
+#include "http/event_stream.hpp"
 #include "http/paths.hpp"
-#include "http/query_string.hpp"
+#include "http/restinio_exchange.hpp"
 
 #include <restinio/all.hpp>
 #include <spdlog/spdlog.h>
@@ -28,72 +29,6 @@ namespace {
 using request = restinio::request_handle_t;
 using route_params = restinio::router::route_params_t;
 
-std::string_view view(restinio::string_view_t s) {
-  return {s.data(), s.size()};
-}
-
-/// An exchange over a RESTinio request.
-/// How many routed requests are being handled: each exchange counts itself
-/// from its creation until the last actor that holds it lets go.
-using in_flight_counter = std::shared_ptr<std::atomic<size_t>>;
-
-class restinio_exchange final : public exchange {
-public:
-  explicit restinio_exchange(request req, in_flight_counter count = nullptr)
-    : req_(std::move(req)), count_(std::move(count)) {
-    if (count_)
-      ++*count_;
-  }
-
-  ~restinio_exchange() override {
-    if (count_)
-      --*count_;
-  }
-
-  std::string_view body() const override { return req_->body(); }
-
-  std::optional<std::string_view> header(std::string_view name) const override {
-    if (auto v = req_->header().opt_value_of({name.data(), name.size()}))
-      return view(*v);
-    return std::nullopt;
-  }
-
-  std::optional<query_lookup> query() const override {
-    return parse_query_string(view(req_->header().query()));
-  }
-
-  void reply(int http, std::string json) override {
-    auto status = restinio::http_status_code_t{static_cast<uint16_t>(http)};
-    req_->create_response(restinio::http_status_line_t{status, ""})
-      .append_header(restinio::http_field::content_type,
-                     "application/json; charset=utf-8")
-      .set_body(std::move(json))
-      .done();
-  }
-
-  void reply_png(std::string png) override {
-    req_->create_response()
-      .append_header(restinio::http_field::content_type, "image/png")
-      .append_header(restinio::http_field::cache_control, "no-store")
-      .set_body(std::move(png))
-      .done();
-  }
-
-  void reply_text(int http, std::string text) override {
-    auto status = restinio::http_status_code_t{static_cast<uint16_t>(http)};
-    req_->create_response(restinio::http_status_line_t{status, ""})
-      .append_header(restinio::http_field::content_type,
-                     "text/plain; charset=utf-8")
-      .append_header(restinio::http_field::cache_control, "no-store")
-      .set_body(std::move(text))
-      .done();
-  }
-
-private:
-  request req_;
-  in_flight_counter count_;
-};
-
 void reply_error(const request& req, const api_error& err, int http = 0) {
   restinio_exchange(req).reply_error(err, http);
 }
@@ -101,13 +36,16 @@ void reply_error(const request& req, const api_error& err, int http = 0) {
 /// 50301 with the Retry-After a client waits before it tries again. `why`
 /// is one of this file's fixed texts: nothing in it needs JSON escaping.
 void reply_unavailable(const request& req, const char* why) {
-  req->create_response(restinio::status_service_unavailable())
+  auto started = std::chrono::steady_clock::now();
+  auto response = req->create_response(restinio::status_service_unavailable());
+  response
     .append_header(restinio::http_field::content_type,
                    "application/json; charset=utf-8")
     .append_header(restinio::http_field::retry_after, "1")
     .set_body(std::string(R"({"code":50301,"message":")") + why
-              + R"(","data":null})")
-    .done();
+              + R"(","data":null})");
+  count_response(503, started);
+  response.done();
 }
 
 api_error no_route() {
@@ -160,6 +98,8 @@ struct http_server::impl {
   };
 
   http_options opts;
+  caf::actor_system& sys;
+  event_hub_actor hub;
   endpoints api;
   router_type router;
   std::vector<running> servers; // one per bound address
@@ -167,7 +107,8 @@ struct http_server::impl {
   std::atomic<bool> draining{false};
 
   impl(caf::actor_system& sys, server_handles handles, http_options o)
-    : opts(std::move(o)), api(sys, std::move(handles), opts.license) {
+    : opts(std::move(o)), sys(sys), hub(handles.hub),
+      api(sys, std::move(handles), opts.license) {
     add_routes();
   }
 
@@ -195,12 +136,18 @@ struct http_server::impl {
       {"/api/v1/task/:task_id/stop", http_method_post(), &e::stop},
       {"/api/v1/task/:task_id/retry", http_method_post(), &e::retry},
       {"/api/v1/task/:task_id/log", http_method_get(), &e::show_log},
+      {"/api/v1/webhook", http_method_get(), &e::list_webhooks},
+      {"/api/v1/webhook", http_method_post(), &e::add_webhook},
+      {"/api/v1/webhook/:id", http_method_delete(), &e::erase_webhook},
+      {"/api/v1/webhook/:id/deliveries", http_method_get(),
+       &e::webhook_deliveries},
     };
     return table;
   }
 
   void serve(const route& r, const request& req, std::string_view raw) {
-    (api.*r.serve)(std::make_shared<restinio_exchange>(req, in_flight),
+    (api.*r.serve)(std::make_shared<restinio_exchange>(req, in_flight,
+                                                       route_label(r.path)),
                    param_of(raw));
   }
 
@@ -280,9 +227,13 @@ struct http_server::impl {
       auto parts = split_path(path);
       bool get = req->header().method() == restinio::http_method_get();
       if (get && path == "/healthz")
-        restinio_exchange(req).reply_text(200, "ok");
+        restinio_exchange(req, nullptr, "/healthz").reply_text(200, "ok");
       else if (get && path == "/readyz")
-        api.ready(std::make_shared<restinio_exchange>(req), draining);
+        api.ready(std::make_shared<restinio_exchange>(req, nullptr, "/readyz"),
+                  draining);
+      else if (get && path == "/metrics")
+        api.metrics(
+          std::make_shared<restinio_exchange>(req, nullptr, "/metrics"));
       else if (parts.size() < 2 || parts[0] != "api" || parts[1] != "v1")
         reply_error(req, no_route());
       else if (!authorised(req))
@@ -295,7 +246,12 @@ struct http_server::impl {
       else if (opts.license.plan == "Starter")
         reply_error(req,
                     {ec::no_api_access, "the Starter plan has no API access"});
-      else if (req->body().size() > max_body_bytes)
+      else if (path == "/api/v1/events" || path == "/api/v1/events/") {
+        if (get)
+          serve_event_stream(req, hub, opts.max_unsent_events);
+        else
+          reply_error(req, not_allowed(), 405);
+      } else if (req->body().size() > max_body_bytes)
         reply_error(req, invalid("body is larger than 1 MiB"), 413);
       else if (router_reads_as_written(path))
         return router(req);
@@ -365,6 +321,8 @@ void http_server::drain(std::chrono::milliseconds deadline) {
     return;
   impl_->draining = true;
   auto end = std::chrono::steady_clock::now() + deadline;
+  // Event streams end first, cleanly: they are never "in flight".
+  end_event_streams(impl_->sys, impl_->hub, deadline);
   // Requests already handed to actors finish (their writes too); new ones
   // are answered 50301 meanwhile.
   while (*impl_->in_flight > 0 && std::chrono::steady_clock::now() < end)

@@ -26,6 +26,9 @@ struct http_options {
   size_t max_connections = 10000;
   std::chrono::milliseconds idle_timeout{30000}; // read / write a message
   std::string token; // "" = no token needed (http.token)
+  /// An event stream client with more events than this not yet written to
+  /// its socket is cut off (events.max-unsent).
+  size_t max_unsent_events = 10000;
   license_options license;
 };
 

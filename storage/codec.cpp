@@ -206,4 +206,54 @@ bool decode(std::string_view in, std::vector<log_line>& out) {
   return r.done();
 }
 
+namespace {
+
+bool known_type(uint8_t t) {
+  for (auto known : all_event_types)
+    if (t == static_cast<uint8_t>(known))
+      return true;
+  return false;
+}
+
+} // namespace
+
+std::string encode(const event& e) {
+  record_writer w{event_format};
+  w.byte(static_cast<uint8_t>(e.type)).i64(e.at).str(e.data);
+  return w.take();
+}
+
+bool decode(std::string_view in, event& out) {
+  record_reader r{in, event_format};
+  uint8_t type = 0;
+  if (!(r.byte(type) && r.i64(out.at) && r.str(out.data)) || !known_type(type))
+    return false;
+  out.type = static_cast<event_type>(type);
+  return r.done();
+}
+
+std::string encode(const webhook& h) {
+  record_writer w{webhook_format};
+  w.str(h.url).u64(h.events.size());
+  for (auto t : h.events)
+    w.byte(static_cast<uint8_t>(t));
+  w.str(h.secret).i64(h.created_at);
+  return w.take();
+}
+
+bool decode(std::string_view in, webhook& out) {
+  record_reader r{in, webhook_format};
+  uint64_t n = 0;
+  if (!(r.str(out.url) && r.count(n)))
+    return false;
+  out.events.clear();
+  for (uint64_t i = 0; i < n; ++i) {
+    uint8_t type = 0;
+    if (!r.byte(type) || !known_type(type))
+      return false;
+    out.events.push_back(static_cast<event_type>(type));
+  }
+  return r.str(out.secret) && r.i64(out.created_at) && r.done();
+}
+
 } // namespace tmx::codec

@@ -4,6 +4,9 @@
 
 #include "storage/store.hpp"
 
+#include "model/event.hpp"
+#include "model/webhook.hpp"
+
 #include <string>
 #include <string_view>
 #include <vector>
@@ -17,12 +20,18 @@ constexpr uint8_t task_format = 3; // 2 appended auto_retry_count, 3 exit_code
 constexpr uint8_t account_format = 1;
 constexpr uint8_t idempotency_format = 1;
 constexpr uint8_t log_format = 1;
+constexpr uint8_t event_format = 1;
+constexpr uint8_t webhook_format = 1;
 
 std::string encode(const task& t);
 std::string encode(const account& a);
 std::string encode(const idempotency_record& r);
 /// A task's log: every line given (the store trims to its cap first).
 std::string encode(const std::vector<log_line>& lines);
+/// An event without its id (the key holds it).
+std::string encode(const event& e);
+/// A webhook without its id and cursor (their keys hold them).
+std::string encode(const webhook& w);
 
 /// False (and `out` unspecified) on a truncated or unknown record, an
 /// unknown status or trailing bytes.
@@ -30,5 +39,7 @@ bool decode(std::string_view in, task& out);
 bool decode(std::string_view in, account& out);
 bool decode(std::string_view in, idempotency_record& out);
 bool decode(std::string_view in, std::vector<log_line>& out);
+bool decode(std::string_view in, event& out);
+bool decode(std::string_view in, webhook& out);
 
 } // namespace tmx::codec

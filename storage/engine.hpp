@@ -36,12 +36,13 @@ enum class cf : size_t {
   devices,     // serial → empty
   idempotency, // Idempotency-Key → idempotency record
   logs,        // id → log record
+  events,      // event id → event record (the outbox of the event hub)
+  webhooks,    // 'w' | id → webhook record; 'c' | id → u64 cursor
 };
 
-constexpr std::array<const char*, 8> cf_names{"tasks",       "index",
-                                              "counters",    "meta",
-                                              "accounts",    "devices",
-                                              "idempotency", "logs"};
+constexpr std::array<const char*, 10> cf_names{
+  "tasks",   "index",       "counters", "meta",   "accounts",
+  "devices", "idempotency", "logs",     "events", "webhooks"};
 
 store_errc errc_of(const rocksdb::Status& s);
 
@@ -64,6 +65,8 @@ struct task_change {
   std::unordered_map<task_id, std::optional<task>> staged;
   task_id next_id = 0;
   uint64_t next_queue_seq = 0;
+  millis at = 0;             // when the change happens (its events' time)
+  std::vector<event> events; // ids assigned by commit
 };
 
 // What the walks of store::check learn and hand on to the later ones
@@ -85,6 +88,11 @@ struct store::impl {
   std::filesystem::path secondary_dir;               // removed at close
   task_id next_id = 1;
   uint64_t next_queue_seq = 1;
+  uint64_t next_event_id = 1;
+  uint64_t first_event_id = 1; // the oldest event kept (trim_events)
+  uint64_t next_webhook_id = 1;
+  // The events of the writes since the last take_events.
+  std::vector<event> written_events;
   // Every counter of the counters table, loaded at open: writes need the
   // old value to store the new absolute one.
   std::unordered_map<std::string, uint64_t> counters;
@@ -256,6 +264,14 @@ struct store::impl {
   /// Writes `c` with the new counter values and meta, then takes them over.
   store_errc commit(task_change& c);
 
+  /// Adds `events` to `batch` with ids from next_event_id on, and the new
+  /// next_event_id; returns it (taken over once the batch is written).
+  uint64_t stage_events(rocksdb::WriteBatch& batch,
+                        std::vector<event>& events) const;
+
+  /// After `batch` with `events` (staged) was written: takes them over.
+  void events_written(std::vector<event>& events, uint64_t next);
+
   // -- checking (see store::check; inspect.cpp, check_index.cpp) ------------
 
   /// The index entries `t` calls for: one per indexed field and, when it
@@ -297,6 +313,10 @@ struct store::impl {
 
   /// The logs: each belongs to a task and decodes.
   store_errc check_logs(check_state& st) const;
+
+  /// The events: each decodes and is below next_event_id as stored; the
+  /// webhooks: each decodes and has its cursor (events.cpp).
+  store_errc check_events(check_state& st) const;
 };
 
 } // namespace tmx

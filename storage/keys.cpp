@@ -25,6 +25,18 @@ std::string task_key(task_id id) {
   return u64_bytes(id);
 }
 
+std::string event_key(uint64_t id) {
+  return u64_bytes(id);
+}
+
+std::string webhook_key(uint64_t id) {
+  return 'w' + u64_bytes(id);
+}
+
+std::string webhook_cursor_key(uint64_t id) {
+  return 'c' + u64_bytes(id);
+}
+
 bool id_of(std::string_view key, task_id& out) {
   if (key.size() < id_size)
     return false;

@@ -9,10 +9,12 @@
 #pragma once
 
 #include "model/account.hpp"
+#include "model/event.hpp"
 #include "model/idempotency.hpp"
 #include "model/task.hpp"
 #include "model/task_log.hpp"
 #include "model/task_query.hpp"
+#include "model/webhook.hpp"
 
 #include <cstdint>
 #include <functional>
@@ -171,6 +173,40 @@ public:
 
   /// Whether writes are refused at present, as last seen (asks nothing).
   bool refuses_writes() const;
+
+  // -- events and webhooks --------------------------------------------------
+  // Every insert, update and erase writes the task events of its changes
+  // (model/event.hpp task_event_of) in its own batch, ids from
+  // last_event_id() + 1 on.
+
+  /// The events of the writes since the last call, ids assigned, oldest
+  /// first: the store actor publishes them once they are written.
+  std::vector<event> take_events();
+
+  /// Stores events that belong to no task change (device, node), ids
+  /// assigned; take_events hands them on.
+  store_errc append_events(std::vector<event> events);
+
+  /// Up to `limit` stored events with an id above `after`, ascending.
+  store_errc read_events(uint64_t after, size_t limit,
+                         std::vector<event>& out) const;
+
+  /// The id of the newest event written (0: none yet).
+  uint64_t last_event_id() const;
+
+  /// The oldest event id still stored (last_event_id() + 1: none).
+  uint64_t first_event_id() const;
+
+  /// Deletes the events below `keep_from` (one range deletion).
+  store_errc trim_events(uint64_t keep_from);
+
+  /// Stores a webhook and its cursor; id 0 gets the next id (set in `w`).
+  store_errc put_webhook(webhook& w);
+  /// not_found when there is no such webhook.
+  store_errc erase_webhook(uint64_t id);
+  store_errc set_webhook_cursor(uint64_t id, uint64_t cursor);
+  /// Every webhook with its cursor, ascending id.
+  store_errc webhooks(std::vector<webhook>& out) const;
 
   // -- inspection (tmxctl) --------------------------------------------------
 

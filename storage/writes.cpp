@@ -5,6 +5,8 @@
 
 #include "storage/codec.hpp"
 
+#include "model/time.hpp"
+
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -63,6 +65,7 @@ store::impl::task_change store::impl::begin() const {
   task_change c;
   c.next_id = next_id;
   c.next_queue_seq = next_queue_seq;
+  c.at = now_millis();
   return c;
 }
 
@@ -78,6 +81,8 @@ store_errc store::impl::current(const task_change& c, task_id id,
 void store::impl::stage(task_change& c, const task* before,
                         const task* after) const {
   task_id id = after ? after->id : before->id;
+  if (auto type = task_event_of(before, after))
+    c.events.push_back(make_task_event(*type, c.at, after ? *after : *before));
   if (after)
     c.batch.Put(handle(cf::tasks), keys::task_key(id), codec::encode(*after));
   else
@@ -162,8 +167,10 @@ store_errc store::impl::commit(task_change& c) {
   if (c.next_queue_seq != next_queue_seq)
     c.batch.Put(handle(cf::meta), keys::next_queue_seq,
                 keys::u64_bytes(c.next_queue_seq));
+  auto next_event = stage_events(c.batch, c.events);
   if (auto e = write(c.batch); e != store_errc::ok)
     return e;
+  events_written(c.events, next_event);
   for (auto [key, value] : changed)
     if (value == 0)
       counters.erase(*key);

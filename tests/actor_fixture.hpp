@@ -95,7 +95,7 @@ public:
       epoch(sched.clock().now()) {
     // Not detached: a detached actor would run on a thread of its own,
     // outside the coordinator's control.
-    store = sys.spawn(store_behavior, db);
+    store = sys.spawn(store_behavior, db, event_hub_actor{});
     own(store);
   }
 

@@ -89,6 +89,22 @@ failing_store(store_actor::pointer self, store_actor real,
       return self->delegate(real, a, id, lines);
     },
     [=](ready_atom a) { return self->delegate(real, a); },
+    [=](event_atom a, const std::vector<event>& events) {
+      self->send(real, a, events);
+    },
+    [=](event_atom a, uint64_t after, uint32_t limit) {
+      return self->delegate(real, a, after, limit);
+    },
+    [=](webhook_atom a, const webhook& w) {
+      return self->delegate(real, a, w);
+    },
+    [=](webhook_atom a) { return self->delegate(real, a); },
+    [=](webhook_atom a, erase_atom e, uint64_t id) {
+      return self->delegate(real, a, e, id);
+    },
+    [=](webhook_atom a, cursor_atom c, uint64_t id, uint64_t cursor) {
+      return self->delegate(real, a, c, id, cursor);
+    },
     [=](shutdown_atom a) { return self->delegate(real, a); },
   };
 }

@@ -866,10 +866,12 @@ BOOST_FIXTURE_TEST_CASE(info_reports_ids_counters_and_families, fixture) {
   BOOST_TEST(info.devices == 1u);
   BOOST_TEST(info.accounts == 1u);
   BOOST_TEST(info.directory_bytes > 0u);
-  BOOST_REQUIRE_EQUAL(info.families.size(), 8u);
+  BOOST_REQUIRE_EQUAL(info.families.size(), 10u);
   BOOST_TEST(info.families[0].name == "tasks");
   BOOST_TEST(info.families[0].estimated_keys == 3u);
   BOOST_TEST(info.families[7].name == "logs");
+  BOOST_TEST(info.families[8].name == "events");
+  BOOST_TEST(info.families[9].name == "webhooks");
 }
 
 BOOST_FIXTURE_TEST_CASE(check_finds_nothing_in_a_sound_store, fixture) {

@@ -24,6 +24,14 @@ add_dependencies(test_durability tmx-server)
 tmx_test(cluster 300 tmx_model PkgConfig::CPP_HTTPLIB)
 add_dependencies(test_cluster tmx-server tmx-agent)
 tmx_test(tmxctl 180 tmx_storage tmx_storage_testing PkgConfig::CPP_HTTPLIB)
+# One suite in several files; helpers in tests/tmxctl/fixtures.hpp. The
+# event-stream parser of tmxctl is unit-tested there too.
+target_sources(test_tmxctl PRIVATE
+  ${CMAKE_SOURCE_DIR}/tests/tmxctl/db.cpp
+  ${CMAKE_SOURCE_DIR}/tests/tmxctl/events.cpp
+  ${CMAKE_SOURCE_DIR}/tests/tmxctl/sse_parser.cpp
+  ${CMAKE_SOURCE_DIR}/tests/tmxctl/watch.cpp
+  ${CMAKE_SOURCE_DIR}/tools/tmxctl/sse.cpp)
 add_dependencies(test_tmxctl tmx-server tmxctl)
 tmx_test(host_process 120 tmx_host)
 add_test(NAME reference_scripts
@@ -45,3 +53,22 @@ include(tests/fuzz/fuzz.cmake)
 include(${CMAKE_SOURCE_DIR}/tools/crash_test.cmake)
 tmx_test(cluster_tls 300 tmx_model PkgConfig::CPP_HTTPLIB)
 add_dependencies(test_cluster_tls tmx-server tmx-agent tmxctl)
+# The event stream (GET /api/v1/events) against a real tmx-server.
+tmx_test(events 240 tmx_model PkgConfig::CPP_HTTPLIB)
+add_dependencies(test_events tmx-server)
+# GET /metrics against a real tmx-server (tests/http/fixtures.hpp).
+tmx_test(metrics 120 tmx_model PkgConfig::CPP_HTTPLIB)
+add_dependencies(test_metrics tmx-server)
+# configs/prometheus.yml and the alert rules with their promtool unit tests
+# (promtool: Debian package prometheus; skipped where it is missing).
+add_test(NAME alert_rules
+  COMMAND sh -c "command -v promtool >/dev/null || { echo 'alert_rules skipped: no promtool'; exit 0; }; promtool check config configs/prometheus.yml && promtool test rules tests/prometheus/tmx-alerts.test.yml"
+  WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+set_tests_properties(alert_rules PROPERTIES TIMEOUT 60
+                     SKIP_REGULAR_EXPRESSION "alert_rules skipped:")
+# Webhooks against a real tmx-server and receivers of the test's own;
+# the pure parts (request, url, signature, retry arithmetic) without one.
+tmx_test(webhooks 240 tmx_model PkgConfig::CPP_HTTPLIB OpenSSL::Crypto)
+add_dependencies(test_webhooks tmx-server)
+tmx_test(webhook_model 60 tmx_model OpenSSL::Crypto)
+tmx_test(store_events 60 tmx_storage)

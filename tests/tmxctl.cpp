@@ -1,264 +1,17 @@
 // Black-box tests of tmxctl: the program against a real tmx-server process
-// (every live command, tables and --json, exit codes, watch) and against
-// data directories written by one (db info, check, dump), clean or with
-// inconsistencies injected through the store's test hook.
+// (every live command, tables and --json, exit codes). The suite's other
+// files: tests/tmxctl/db.cpp (offline commands), watch.cpp, events.cpp,
+// sse_parser.cpp; their helpers are in tests/tmxctl/fixtures.hpp.
 #define BOOST_TEST_MODULE tmxctl
 #include <boost/test/unit_test.hpp>
 
-#include "tests/server_process.hpp"
+#include "tests/tmxctl/fixtures.hpp"
 
-#include "storage/store.hpp"
-
-#include <pty.h>
-
-#include <algorithm>
 #include <fstream>
-#include <functional>
-#include <map>
 #include <string>
 #include <vector>
 
 using namespace tmx::test;
-
-namespace {
-
-using ids = std::vector<uint64_t>;
-using args = std::vector<std::string>;
-
-/// Due far in the future: such a task stays pending for the whole test.
-const std::string later = "2090-01-01T00:00:00+00:00";
-
-// -- running tmxctl -----------------------------------------------------------
-
-/// How one run of tmxctl ended.
-struct result {
-  int exit = -1; // 128 + signal when killed
-  std::string out;
-  std::string err;
-
-  rapidjson::Document json() const { return parse_json(out); }
-
-  /// The first line of stdout that holds `needle` ("" if none).
-  std::string line_with(const std::string& needle) const {
-    std::istringstream in(out);
-    for (std::string line; std::getline(in, line);)
-      if (line.find(needle) != std::string::npos)
-        return line;
-    return {};
-  }
-
-  std::vector<std::string> lines() const {
-    std::vector<std::string> all;
-    std::istringstream in(out);
-    for (std::string line; std::getline(in, line);)
-      all.push_back(line);
-    return all;
-  }
-};
-
-std::string read_all(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), {}};
-}
-
-std::vector<char*> argv_of(args& a) {
-  std::vector<char*> argv;
-  for (auto& s : a)
-    argv.push_back(s.data());
-  argv.push_back(nullptr);
-  return argv;
-}
-
-/// The child's side: a clean environment for tmxctl, then exec.
-[[noreturn]] void exec_tmxctl(char** argv, const options& env) {
-  for (const char* name : {"TMX_URL", "TMX_DATA", "TMX_TOKEN", "NO_COLOR"})
-    ::unsetenv(name);
-  for (auto& [name, value] : env)
-    ::setenv(name.c_str(), value.c_str(), 1);
-  ::execv(argv[0], argv);
-  ::_exit(127);
-}
-
-/// A condition on what a child has written to stdout so far.
-using output_condition = std::function<bool(const std::string& out)>;
-
-/// Waits for `pid` at most 60 s (then kills it). When `interrupt_when` is
-/// set, it first waits (at most 30 s) until that holds, then sends SIGINT:
-/// a condition rather than a time, since a SIGINT that comes before the
-/// child has installed its handler kills it.
-int wait_child(pid_t pid, const std::function<bool()>& interrupt_when = {}) {
-  int raw = 0;
-  bool ended = false;
-  auto reaped = [&] {
-    return ended = ended || ::waitpid(pid, &raw, WNOHANG) == pid;
-  };
-  if (interrupt_when) {
-    wait_until([&] { return reaped() || interrupt_when(); }, 30s);
-    if (!ended)
-      ::kill(pid, SIGINT);
-  }
-  if (!wait_until(reaped, 60s)) {
-    ::kill(pid, SIGKILL);
-    ::waitpid(pid, &raw, 0);
-  }
-  return WIFEXITED(raw) ? WEXITSTATUS(raw) : 128 + WTERMSIG(raw);
-}
-
-/// Runs tmxctl with `arguments`, stdout and stderr to files (no terminal:
-/// no colour, no progress line); with `interrupt_when`, sends it SIGINT
-/// once its stdout satisfies that.
-result tmxctl(const args& arguments, const options& env = {},
-              const output_condition& interrupt_when = {}) {
-  auto dir = make_temp_dir();
-  args a{TMXCTL_BINARY};
-  a.insert(a.end(), arguments.begin(), arguments.end());
-  auto argv = argv_of(a);
-  int out_fd = ::open((dir / "out").c_str(), O_WRONLY | O_CREAT, 0644);
-  int err_fd = ::open((dir / "err").c_str(), O_WRONLY | O_CREAT, 0644);
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    ::dup2(out_fd, STDOUT_FILENO);
-    ::dup2(err_fd, STDERR_FILENO);
-    int null_fd = ::open("/dev/null", O_RDONLY);
-    ::dup2(null_fd, STDIN_FILENO);
-    exec_tmxctl(argv.data(), env);
-  }
-  ::close(out_fd);
-  ::close(err_fd);
-  result r;
-  std::function<bool()> interrupt;
-  if (interrupt_when)
-    interrupt = [&] { return interrupt_when(read_all(dir / "out")); };
-  r.exit = wait_child(pid, interrupt);
-  r.out = read_all(dir / "out");
-  r.err = read_all(dir / "err");
-  std::filesystem::remove_all(dir);
-  return r;
-}
-
-/// Runs tmxctl on a pseudo-terminal: what a person sees (stdout and
-/// stderr together).
-result tmxctl_on_tty(const args& arguments) {
-  args a{TMXCTL_BINARY};
-  a.insert(a.end(), arguments.begin(), arguments.end());
-  auto argv = argv_of(a);
-  int master = -1;
-  pid_t pid = ::forkpty(&master, nullptr, nullptr, nullptr);
-  if (pid == 0)
-    exec_tmxctl(argv.data(), {});
-  result r;
-  char buf[4096];
-  for (ssize_t n; (n = ::read(master, buf, sizeof buf)) > 0;)
-    r.out.append(buf, static_cast<size_t>(n)); // EIO once the child is gone
-  ::close(master);
-  r.exit = wait_child(pid);
-  return r;
-}
-
-void check_same_json(const rapidjson::Value& got,
-                     const rapidjson::Value& want) {
-  BOOST_TEST(!got.IsNull());
-  BOOST_TEST((got == want),
-             "tmxctl: " << to_json(got) << "\nAPI:    " << to_json(want));
-}
-
-std::string joined(const args& a) {
-  std::string out;
-  for (auto& s : a)
-    out += (out.empty() ? "" : " ") + s;
-  return out;
-}
-
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
-
-// -- a server -----------------------------------------------------------------
-
-const options base_options{{"sim.devices", "4"},
-                           {"sim.task-duration", "300ms"}};
-
-/// A running server and tmxctl pointed at it.
-struct live_server : server_process {
-  explicit live_server(const options& extra = {})
-    : server_process(merged(base_options, extra)) {
-    require_start();
-  }
-
-  std::string url() const {
-    return "http://127.0.0.1:" + std::to_string(port());
-  }
-
-  result ctl(args a, const options& env = {}) const {
-    a.insert(a.begin(), {"--url", url()});
-    return tmxctl(a, env);
-  }
-
-  /// The data of a GET that must succeed.
-  rapidjson::Document api(const std::string& path) const {
-    auto r = get("/api/v1" + path);
-    BOOST_REQUIRE_MESSAGE(r.code() == 0, path + ": " + r.text);
-    rapidjson::Document out;
-    out.CopyFrom(r.data(), out.GetAllocator());
-    return out;
-  }
-
-  /// Creates one post task per serial through the API.
-  ids create(const std::vector<std::string>& serials,
-             const std::string& start_time = "") const {
-    auto body = "{\"serials\":" + json_strings(serials)
-                + ",\"script_name\":\"post\",\"script_config\":{}"
-                + (start_time.empty()
-                     ? std::string()
-                     : ",\"start_time\":\"" + start_time + "\"")
-                + "}";
-    auto r = post("/api/v1/task", body);
-    BOOST_REQUIRE_MESSAGE(r.code() == 0, r.text);
-    return ids_of(member(r.data(), "task_ids"));
-  }
-
-  int status_of(uint64_t id) const {
-    return static_cast<int>(
-      int_of(member(api("/task/" + std::to_string(id)), "status")));
-  }
-
-  /// Waits until every task of `list` has `status`.
-  void require_status(const ids& list, int status) const {
-    BOOST_REQUIRE(wait_until(
-      [&] {
-        return std::all_of(list.begin(), list.end(), [&](uint64_t id) {
-          return status_of(id) == status;
-        });
-      },
-      15s));
-  }
-};
-
-/// A server that has run tasks of every kind: completed ones with logs,
-/// pending ones due in 2090, failed (stopped) ones, a deleted one.
-struct busy_server : live_server {
-  ids completed, pending, failed;
-
-  busy_server() {
-    completed = create({"sim-0001", "sim-0002", "sim-0003"});
-    require_status(completed, 2);
-    pending = create({"sim-0001", "sim-0002", "sim-0004"}, later);
-    failed = create({"sim-0003", "sim-0004"}, later);
-    for (auto id : failed)
-      BOOST_REQUIRE(post("/api/v1/task/" + std::to_string(id) + "/stop").code()
-                    == 0);
-    auto gone = create({"sim-0001"}, later);
-    BOOST_REQUIRE(del("/api/v1/task/" + std::to_string(gone[0])).code() == 0);
-  }
-
-  uint64_t max_id() const { return failed.back(); }
-};
-
-std::string path_of(uint64_t id, const std::string& action = "") {
-  return "/task/" + std::to_string(id) + (action.empty() ? "" : "/" + action);
-}
-
-} // namespace
 
 // -- command line -------------------------------------------------------------
 
@@ -286,6 +39,8 @@ BOOST_AUTO_TEST_CASE(usage_errors_exit_2) {
           (dir / "missing.json").string()},
          {"create", "--serials", "a", "--script", "post", "--config", list},
          {"watch", "--interval", "0"},
+         {"events", "--since", "-1"},
+         {"events", "--count", "x"},
          {"db"},
          {"db", "dump", "--status", "7"},
          {"--url", "ftp://example.com", "status"}})
@@ -303,8 +58,11 @@ BOOST_AUTO_TEST_CASE(usage_errors_exit_2) {
 
 BOOST_AUTO_TEST_CASE(unreachable_server_exits_1) {
   auto url = "http://127.0.0.1:" + std::to_string(free_port());
-  for (const args& a : std::vector<args>{
-         {"status"}, {"tasks", "--json"}, {"stop", "1"}, {"watch", "--once"}})
+  for (const args& a : std::vector<args>{{"status"},
+                                         {"tasks", "--json"},
+                                         {"stop", "1"},
+                                         {"watch", "--once"},
+                                         {"events"}})
     BOOST_TEST_CONTEXT(a[0]) {
       auto all = a;
       all.insert(all.begin(), {"--url", url});
@@ -451,6 +209,14 @@ BOOST_AUTO_TEST_CASE(token_from_the_option_or_the_environment) {
   auto env = tmxctl({"--url", url, "devices"}, {{"TMX_TOKEN", "t0ken"}});
   BOOST_TEST(env.exit == 0, env.err);
   BOOST_TEST(!contains(option.out + option.err + env.err, "t0ken"));
+  // The event stream takes it too (and without it is refused at once).
+  auto stream = tmxctl({"--url", url, "events", "--since", "0", "--count", "1"},
+                       {{"TMX_TOKEN", "t0ken"}});
+  BOOST_TEST(stream.exit == 0, stream.err);
+  BOOST_TEST(stream.lines().size() == 1u, stream.out);
+  auto refused = tmxctl({"--url", url, "events"});
+  BOOST_TEST(refused.exit == 1);
+  BOOST_TEST(contains(refused.err, "error 40101: "), refused.err);
 }
 
 BOOST_FIXTURE_TEST_CASE(create_with_a_config_file_is_ui, live_server) {
@@ -565,47 +331,6 @@ BOOST_FIXTURE_TEST_CASE(server_errors_show_their_code, live_server) {
     }
 }
 
-BOOST_FIXTURE_TEST_CASE(watch_refreshes_then_stops, busy_server) {
-  auto running = create({"sim-0001"});
-  BOOST_REQUIRE(wait_until([&] { return status_of(running[0]) == 1; }, 10s));
-  auto r = ctl({"watch", "--once"});
-  BOOST_TEST(r.exit == 0, r.err);
-  BOOST_TEST(contains(r.lines()[0], "tmx " + url()));
-  BOOST_TEST(contains(r.line_with("tasks"), "9 total"), r.out);
-  BOOST_TEST(contains(r.line_with("running"), "running"));
-  BOOST_TEST(contains(r.line_with("SERIAL    NODE"), "STATE"), r.out);
-  BOOST_TEST(contains(r.line_with("sim-0004 "), "online"));
-  BOOST_TEST(r.out.find("\x1b[2J") == std::string::npos); // not a terminal
-
-  auto j = ctl({"watch", "--iterations", "2", "--interval", "0.2", "--json"});
-  BOOST_TEST(j.exit == 0);
-  auto frames = j.lines();
-  BOOST_REQUIRE_EQUAL(frames.size(), 2u);
-  for (auto& f : frames) {
-    auto doc = parse_json(f);
-    BOOST_TEST(int_of(member(member(doc, "stats"), "total")) == 9);
-    BOOST_TEST(member(doc, "devices").IsArray());
-    BOOST_TEST(member(member(doc, "running"), "tasks").IsArray());
-  }
-
-  // Without a count it runs until Ctrl-C, and ends well then: interrupted
-  // once it has drawn three frames (each one begins with its title line).
-  auto drawn = [title = "tmx " + url()](const std::string& out) {
-    size_t n = 0;
-    std::istringstream in(out);
-    for (std::string line; std::getline(in, line);)
-      n += line.rfind(title, 0) == 0 ? 1 : 0;
-    return n;
-  };
-  auto endless = tmxctl({"--url", url(), "watch", "--interval", "0.2"}, {},
-                        [&](const std::string& out) {
-                          return drawn(out) >= 3;
-                        });
-  BOOST_TEST(endless.exit == 0, endless.err);
-  BOOST_TEST(drawn(endless.out) >= 3u, endless.out);
-  BOOST_TEST(endless.lines().size() > 10u);
-}
-
 BOOST_FIXTURE_TEST_CASE(colour_only_on_a_terminal, busy_server) {
   auto tty = tmxctl_on_tty({"--url", url(), "tasks"});
   BOOST_TEST(tty.exit == 0);
@@ -613,184 +338,4 @@ BOOST_FIXTURE_TEST_CASE(colour_only_on_a_terminal, busy_server) {
   auto plain = tmxctl_on_tty({"--url", url(), "--no-color", "tasks"});
   BOOST_TEST(plain.out.find('\x1b') == std::string::npos);
   BOOST_TEST(ctl({"tasks"}).out.find('\x1b') == std::string::npos);
-}
-
-// -- offline commands ---------------------------------------------------------
-
-namespace {
-
-/// A copy of a stopped server's data directory, removed at the end.
-struct data_copy {
-  std::filesystem::path dir = make_temp_dir();
-  std::string path = (dir / "data").string();
-
-  explicit data_copy(const std::filesystem::path& from) {
-    std::filesystem::copy(from, path, std::filesystem::copy_options::recursive);
-  }
-
-  ~data_copy() {
-    std::error_code ignored;
-    std::filesystem::remove_all(dir, ignored);
-  }
-
-  result db(const std::string& command, args more = {}) const {
-    more.insert(more.begin(), {"db", command, "--data", path});
-    return tmxctl(more);
-  }
-};
-
-/// The objects of `db dump` output, one per line.
-std::vector<rapidjson::Document> dumped(const result& r) {
-  std::vector<rapidjson::Document> out;
-  for (auto& line : r.lines())
-    out.push_back(parse_json(line));
-  return out;
-}
-
-} // namespace
-
-BOOST_FIXTURE_TEST_CASE(db_commands_on_a_clean_store, busy_server) {
-  auto tasks = api("/task?page_size=100");
-  auto stats = api("/task/stats");
-  BOOST_REQUIRE_EQUAL(terminate(), 0);
-  data_copy data(data_dir());
-
-  auto check = data.db("check");
-  BOOST_TEST(check.exit == 0, check.out << check.err);
-  BOOST_TEST(check.out
-             == "consistent: 8 tasks, every index entry, counter and id "
-                "checked\n");
-  auto check_json = data.db("check", {"--json"}).json();
-  BOOST_TEST(member(check_json, "consistent").IsTrue());
-  BOOST_TEST(member(check_json, "problems").Empty());
-
-  auto info = data.db("info", {"--json"});
-  BOOST_TEST(info.exit == 0, info.err);
-  auto doc = info.json();
-  BOOST_TEST(int_of(member(doc, "schema_version")) == 2);
-  BOOST_TEST(id_of(member(doc, "next_id")) == max_id() + 2); // one deleted
-  check_same_json(member(doc, "tasks"), stats);
-  BOOST_TEST(int_of(member(member(doc, "sources"), "api")) == 8);
-  BOOST_TEST(int_of(member(member(doc, "scripts"), "post")) == 8);
-  BOOST_TEST(int_of(member(member(doc, "serials"), "sim-0001")) == 2);
-  BOOST_TEST(int_of(member(doc, "devices")) == 4);
-  BOOST_TEST(int_of(member(doc, "accounts")) == 8);
-  BOOST_TEST(int_of(member(doc, "directory_bytes")) > 0);
-  std::vector<std::string> families;
-  for (auto& f : member(doc, "column_families").GetArray())
-    families.push_back(text_of(member(f, "name")));
-  BOOST_TEST(families
-             == (std::vector<std::string>{"tasks", "index", "counters", "meta",
-                                          "accounts", "devices", "idempotency",
-                                          "logs"}));
-  auto table = data.db("info");
-  BOOST_TEST(table.line_with("schema version") == "schema version  2");
-  BOOST_TEST(contains(table.line_with("tasks"),
-                      "8 total: 3 pending, 0 running, 3 completed, 2 failed"));
-  BOOST_TEST(contains(table.line_with("FAMILY"), "KEYS"));
-  BOOST_TEST(contains(table.line_with("idempotency"), "0"));
-
-  // The dump: every task, ascending id, exactly the API's objects.
-  auto dump = dumped(data.db("dump"));
-  auto& listed = member(tasks, "tasks");
-  BOOST_REQUIRE_EQUAL(dump.size(), listed.Size());
-  for (rapidjson::SizeType i = 0; i < listed.Size(); ++i)
-    check_same_json(dump[i], listed[listed.Size() - 1 - i]);
-  auto failed_dump = dumped(data.db("dump", {"--status", "failed"}));
-  BOOST_REQUIRE_EQUAL(failed_dump.size(), failed.size());
-  for (size_t i = 0; i < failed.size(); ++i)
-    BOOST_TEST(id_of(member(failed_dump[i], "id")) == failed[i]);
-}
-
-BOOST_FIXTURE_TEST_CASE(db_commands_beside_a_running_server, busy_server) {
-  auto data = data_dir().string();
-  auto check = tmxctl({"db", "check", "--data", data});
-  BOOST_TEST(check.exit == 0, check.out << check.err);
-  auto info = tmxctl({"db", "info", "--json"}, {{"TMX_DATA", data}});
-  BOOST_TEST(info.exit == 0, info.err);
-  check_same_json(member(info.json(), "tasks"), api("/task/stats"));
-  auto dump = tmxctl({"db", "dump", "--data", data, "--status", "0"});
-  BOOST_TEST(dump.lines().size() == pending.size());
-  // The server did not notice: it still writes.
-  auto more = create({"sim-0002"}, later);
-  BOOST_TEST(more.size() == 1u);
-  auto after = tmxctl({"db", "dump", "--data", data, "--status", "0"});
-  BOOST_TEST(after.lines().size() == pending.size() + 1);
-  check_same_json(parse_json(after.lines().back()), api(path_of(more[0])));
-}
-
-BOOST_AUTO_TEST_CASE(db_on_a_missing_directory_fails) {
-  auto dir = make_temp_dir();
-  for (auto command : {"info", "check", "dump"}) {
-    auto r = tmxctl({"db", command, "--data", (dir / "none").string()});
-    BOOST_TEST(r.exit == 1);
-    BOOST_TEST(contains(r.err, "cannot open read-only"), r.err);
-  }
-  BOOST_TEST(!std::filesystem::exists(dir / "none"));
-  std::filesystem::remove_all(dir);
-}
-
-BOOST_FIXTURE_TEST_CASE(db_check_reports_each_inconsistency, busy_server) {
-  BOOST_REQUIRE_EQUAL(terminate(), 0);
-  using tmx::corruption;
-  auto missing = max_id() + 100;
-  auto some = completed[1];
-  struct injected {
-    corruption kind;
-    uint64_t id;
-    std::string reported;
-  };
-  auto task = [](uint64_t id) { return "task " + std::to_string(id); };
-  const std::vector<injected> cases{
-    {corruption::drop_index_entry, completed[0],
-     task(completed[0]) + ": not in the index under serial \"sim-0001\""},
-    {corruption::stray_index_entry, missing,
-     "index entry status pending of " + task(missing) + ": no such task"},
-    {corruption::wrong_index_value, some,
-     "index entry serial \"sim-0002-wrong\" of " + task(some)
-       + ": the task has serial \"sim-0002\""},
-    {corruption::wrong_counter, completed[2],
-     "counter of serial \"sim-0003\" is 9, a recount gives 2"},
-    {corruption::stale_next_id, pending[0],
-     "next_id is " + std::to_string(pending[0]) + ", not above "
-       + task(max_id())},
-    {corruption::undecodable_task, failed[0],
-     task(failed[0]) + ": the record cannot be decoded"},
-    {corruption::drop_due_entry, pending[1],
-     task(pending[1]) + ": pending and due at 2090-01-01T"},
-    {corruption::orphan_log, missing,
-     "log of " + task(missing) + ": no such task"},
-  };
-  // One kind at a time: exactly that one problem, exit 1.
-  for (auto& c : cases)
-    BOOST_TEST_CONTEXT(c.reported) {
-      data_copy data(data_dir());
-      BOOST_REQUIRE(tmx::store::corrupt_for_test(data.path, c.kind, c.id));
-      auto r = data.db("check");
-      BOOST_TEST(r.exit == 1);
-      auto lines = r.lines();
-      BOOST_REQUIRE_EQUAL(lines.size(), 2u);
-      BOOST_TEST(contains(lines[0], c.reported), lines[0]);
-      BOOST_TEST(lines[1] == "1 inconsistency in " + data.path);
-      auto j = data.db("check", {"--json"});
-      BOOST_TEST(j.exit == 1);
-      auto doc = j.json();
-      BOOST_TEST(member(doc, "consistent").IsFalse());
-      BOOST_TEST(member(doc, "problems").Size() == 1u);
-    }
-  // All of them in one store: each one reported.
-  data_copy all(data_dir());
-  for (auto& c : cases)
-    BOOST_REQUIRE(tmx::store::corrupt_for_test(all.path, c.kind, c.id));
-  auto r = all.db("check");
-  BOOST_TEST(r.exit == 1);
-  for (auto& c : cases)
-    BOOST_TEST(contains(r.out, c.reported), c.reported);
-  BOOST_TEST(r.lines().back()
-             == std::to_string(cases.size()) + " inconsistencies in "
-                  + all.path);
-  // A dump stops at the undecodable record and says so.
-  auto dump = all.db("dump");
-  BOOST_TEST(dump.exit == 1);
-  BOOST_TEST(contains(dump.err, "corrupt"), dump.err);
 }

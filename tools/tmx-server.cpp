@@ -48,6 +48,9 @@ struct server_config : caf::actor_system_config {
                                  "'Authorization: Bearer <token>'")
       .add<bool>("allow-anonymous", "serve a non-loopback address without a "
                                     "token (default false)");
+    opt_group{custom_options_, "events"}.add<int64_t>(
+      "max-unsent", "an event stream client with more events unsent is "
+                    "cut off (10000)");
     opt_group{custom_options_, "cluster"}
       .add<std::string>("address", "cluster bind address (127.0.0.1)")
       .add<int64_t>("port", "cluster port for tmx-agent, 0 = none (50810)")
@@ -102,6 +105,7 @@ bool read_options(const caf::settings& content, server_options& out,
   int64_t threads = static_cast<int64_t>(out.http.threads);
   int64_t in_flight = static_cast<int64_t>(out.http.max_in_flight);
   int64_t connections = static_cast<int64_t>(out.http.max_connections);
+  int64_t unsent = static_cast<int64_t>(out.http.max_unsent_events);
   caf::timespan idle = out.http.idle_timeout;
   auto& sim = out.node.host.sim;
   auto& retry = out.node.retry;
@@ -120,6 +124,7 @@ bool read_options(const caf::settings& content, server_options& out,
   r.integer("http.max-in-flight", 1, 1'000'000, in_flight);
   r.integer("http.max-connections", 1, 1'000'000, connections);
   r.duration("http.idle-timeout", idle);
+  r.integer("events.max-unsent", 10, 10'000'000, unsent);
   r.text("http.token", out.http.token);
   bool anonymous = false;
   r.flag("http.allow-anonymous", anonymous);
@@ -158,6 +163,7 @@ bool read_options(const caf::settings& content, server_options& out,
   out.http.threads = static_cast<size_t>(threads);
   out.http.max_in_flight = static_cast<size_t>(in_flight);
   out.http.max_connections = static_cast<size_t>(connections);
+  out.http.max_unsent_events = static_cast<size_t>(unsent);
   out.http.idle_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
     idle);
   sim.devices = static_cast<int>(devices);
@@ -222,8 +228,10 @@ int main(int argc, char** argv) {
   self->request(supervisor, request_timeout, get_atom::value)
     .receive(
       [&](task_manager_actor& manager, store_reader_actor& db,
-          gatekeeper_actor& gate) {
-        handles = {std::move(manager), std::move(db), std::move(gate)};
+          gatekeeper_actor& gate, event_hub_actor& hub,
+          webhook_keeper_actor& hooks) {
+        handles = {std::move(manager), std::move(db), std::move(gate),
+                   std::move(hub), std::move(hooks)};
         ready = true;
       },
       [&](caf::error& err) {

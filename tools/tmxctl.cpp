@@ -110,6 +110,8 @@ struct parsed {
   int64_t max_interval = -1;
   watch_options watch;
   bool once = false;
+  events_options events;
+  int64_t since = -1; // -1: not given
   std::string data_dir = "./data";
   std::string dump_status;
   std::function<int(live_context&)> live;
@@ -227,9 +229,10 @@ void add_create(CLI::App& app, parsed& p) {
 
 void add_watch(CLI::App& app, parsed& p) {
   auto* watch = app.add_subcommand(
-    "watch", "refreshing view of stats, running tasks and devices");
+    "watch", "view of stats, running tasks and devices, redrawn on changes");
   watch
-    ->add_option("--interval", p.watch.interval_s, "seconds between refreshes")
+    ->add_option("--interval", p.watch.interval_s,
+                 "seconds between refreshes from a server without events")
     ->check(CLI::Range(0.1, 3600.0))
     ->capture_default_str();
   watch->add_option("--iterations", p.watch.iterations,
@@ -239,6 +242,26 @@ void add_watch(CLI::App& app, parsed& p) {
     if (p.once)
       p.watch.iterations = 1;
     p.live = [&p](live_context& c) { return run_watch(c, p.watch); };
+  });
+}
+
+void add_events(CLI::App& app, parsed& p) {
+  auto* events = app.add_subcommand(
+    "events", "the server's events as they happen (--json: their data)");
+  events
+    ->add_option("--types", p.events.types,
+                 "a,b: only these types, e.g. task.completed,task.failed")
+    ->delimiter(',');
+  events->add_option("--count", p.events.count,
+                     "stop after this many events (0: at Ctrl-C)");
+  events
+    ->add_option("--since", p.since,
+                 "first the events after this id that the server still holds")
+    ->check(CLI::NonNegativeNumber);
+  events->callback([&p] {
+    if (p.since >= 0)
+      p.events.since = static_cast<uint64_t>(p.since);
+    p.live = [&p](live_context& c) { return run_events(c, p.events); };
   });
 }
 
@@ -280,6 +303,7 @@ int main(int argc, char** argv) {
   add_live_commands(app, p);
   add_create(app, p);
   add_watch(app, p);
+  add_events(app, p);
   add_db_commands(app, p);
   try {
     app.parse(argc, argv);

@@ -13,6 +13,41 @@ namespace {
 
 constexpr std::string_view api_root = "/api/v1";
 
+/// An error reply is an envelope: more than this is not one.
+constexpr size_t max_error_body = 64 * 1024;
+
+std::chrono::microseconds microseconds(double seconds) {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+    std::chrono::duration<double>(seconds));
+}
+
+/// The reply of HTTP `status` with `body`, unpacked from its envelope.
+api_result unpack(const std::string& url, int status, const std::string& body) {
+  api_result out;
+  out.envelope.Parse(body.data(), body.size());
+  const auto& code = field(out.envelope, "code");
+  if (out.envelope.HasParseError() || !code.IsInt()) {
+    out.envelope.SetNull();
+    out.message = "HTTP " + std::to_string(status) + " from " + url
+                  + " is not a tmx reply";
+    return out;
+  }
+  out.code = code.GetInt();
+  out.message = text(field(out.envelope, "message"), "");
+  return out;
+}
+
+/// How a stream that was being read ended.
+std::string ended_how(httplib::Error e) {
+  switch (e) {
+    case httplib::Error::Success: return "the server ended the stream";
+    case httplib::Error::Canceled: return "stopped";
+    case httplib::Error::Read:
+      return "the connection was lost or stayed silent too long";
+    default: return "the connection failed: " + httplib::to_string(e);
+  }
+}
+
 } // namespace
 
 const rapidjson::Value& api_result::data() const {
@@ -54,13 +89,14 @@ api_client::api_client(const std::string& url, double timeout_s,
                + " (expected http://host:port)";
     return;
   }
-  auto timeout = std::chrono::duration<double>(timeout_s);
-  auto span = std::chrono::duration_cast<std::chrono::microseconds>(timeout);
-  http_->set_connection_timeout(span);
-  http_->set_read_timeout(span);
-  http_->set_write_timeout(span);
-  if (!token.empty())
-    http_->set_bearer_token_auth(token);
+  stream_http_ = std::make_unique<httplib::Client>(base);
+  for (auto* client : {http_.get(), stream_http_.get()}) {
+    client->set_connection_timeout(microseconds(timeout_s));
+    client->set_read_timeout(microseconds(timeout_s));
+    client->set_write_timeout(microseconds(timeout_s));
+    if (!token.empty())
+      client->set_bearer_token_auth(token);
+  }
 }
 
 api_client::~api_client() = default;
@@ -106,17 +142,60 @@ api_result api_client::send(const char* method, const std::string& path,
                   + httplib::to_string(res.error());
     return out;
   }
-  out.envelope.Parse(res->body.data(), res->body.size());
-  const auto& code = field(out.envelope, "code");
-  if (out.envelope.HasParseError() || !code.IsInt()) {
-    out.envelope.SetNull();
-    out.message = "HTTP " + std::to_string(res->status) + " from " + url_
-                  + " is not a tmx reply";
+  return unpack(url_, res->status, res->body);
+}
+
+stream_result api_client::stream(const std::string& path,
+                                 const header_list& headers,
+                                 double read_timeout_s,
+                                 const std::function<void()>& opened,
+                                 const byte_receiver& receive) {
+  stream_result out;
+  if (!problem_.empty()) {
+    out.reply.message = problem_;
     return out;
   }
-  out.code = code.GetInt();
-  out.message = text(field(out.envelope, "message"), "");
+  httplib::Headers request_headers{{"Accept", "text/event-stream"}};
+  for (auto& [name, value] : headers)
+    request_headers.emplace(name, value);
+  stream_http_->set_read_timeout(microseconds(read_timeout_s));
+  std::string error_body;
+  auto res = stream_http_->Get(
+    prefix_ + std::string(api_root) + path, request_headers,
+    [&](const httplib::Response& r) {
+      out.status = r.status;
+      out.streamed = r.status == 200
+                     && r.get_header_value("Content-Type")
+                            .rfind("text/event-stream", 0)
+                          == 0;
+      if (out.streamed && opened)
+        opened();
+      return true;
+    },
+    [&](const char* bytes, size_t n) {
+      if (out.streamed)
+        return receive(std::string_view(bytes, n));
+      error_body.append(bytes, std::min(n, max_error_body - error_body.size()));
+      return error_body.size() < max_error_body;
+    });
+  if (out.streamed) {
+    out.reply.message = ended_how(res.error());
+  } else if (out.status == 0) {
+    out.reply.message = "cannot reach " + url_ + ": "
+                        + httplib::to_string(res.error());
+  } else {
+    out.reply = unpack(url_, out.status, error_body);
+    if (out.status == 200 && out.reply.ok()) {
+      out.reply.code = -1;
+      out.reply.message = "the reply of " + url_ + " is no event stream";
+    }
+  }
   return out;
+}
+
+void api_client::stop_stream() {
+  if (stream_http_)
+    stream_http_->stop();
 }
 
 std::string url_encode(std::string_view s) {

@@ -5,6 +5,7 @@
 #include <rapidjson/document.h>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -35,6 +36,18 @@ struct api_result {
 
 using header_list = std::vector<std::pair<std::string, std::string>>;
 
+/// How a streaming GET ended.
+struct stream_result {
+  /// A 200 `text/event-stream` reply came and was read until it ended;
+  /// `reply.message` then says how it ended.
+  bool streamed = false;
+  int status = 0;   // the HTTP status; 0 when no reply came
+  api_result reply; // not streamed: what the server said (or why none came)
+};
+
+/// Gets the bytes of a stream as they arrive; false ends the request.
+using byte_receiver = std::function<bool(std::string_view bytes)>;
+
 class api_client {
 public:
   /// `url`: "http://host:port", optionally with a path prefix (a reverse
@@ -55,6 +68,20 @@ public:
                   const header_list& headers = {});
   api_result del(const std::string& path, const std::string& body = {});
 
+  /// GET `path` (below /api/v1) as a stream, on a connection of its own:
+  /// `receive` gets the body of a 200 `text/event-stream` reply piece by
+  /// piece; `opened`, when set, is called once that reply's headers came.
+  /// A silence longer than `read_timeout_s` ends it. Blocks until the
+  /// stream ends, `receive` returns false or stop_stream() is called.
+  stream_result stream(const std::string& path, const header_list& headers,
+                       double read_timeout_s,
+                       const std::function<void()>& opened,
+                       const byte_receiver& receive);
+
+  /// Ends the stream being read now (from any thread): its connection is
+  /// shut down. A stream not yet connected is not affected.
+  void stop_stream();
+
 private:
   api_result send(const char* method, const std::string& path,
                   const std::string& body, const header_list& headers);
@@ -63,6 +90,7 @@ private:
   std::string prefix_; // path prefix before /api/v1
   std::string problem_;
   std::unique_ptr<httplib::Client> http_;
+  std::unique_ptr<httplib::Client> stream_http_; // used by one thread only
 };
 
 /// "a b/c" → "a%20b%2Fc", for query values and path segments.

@@ -52,6 +52,12 @@ struct watch_options {
   uint32_t iterations = 0; // 0: until Ctrl-C
 };
 
+struct events_options {
+  std::vector<std::string> types; // empty: every type
+  uint64_t count = 0;             // 0: until Ctrl-C
+  std::optional<uint64_t> since;  // resume after this event id
+};
+
 enum class task_action { stop, retry };
 
 int run_status(live_context& c);
@@ -66,6 +72,7 @@ int run_delete(live_context& c, const std::vector<uint64_t>& ids);
 int run_retry_all(live_context& c);
 int run_create(live_context& c, const create_options& o);
 int run_watch(live_context& c, const watch_options& o);
+int run_events(live_context& c, const events_options& o);
 
 /// What every offline command works with.
 struct db_context {

@@ -93,6 +93,13 @@ void terminal::error(const std::string& message) {
             << std::endl;
 }
 
+void terminal::note(const std::string& message) {
+  end_progress();
+  std::cout.flush();
+  std::cerr << painted("tmxctl: " + message, colour::yellow, err_colour_)
+            << std::endl;
+}
+
 void terminal::progress(const std::string& what, uint64_t done,
                         uint64_t total) {
   if (!err_tty_)

@@ -37,6 +37,10 @@ public:
   /// line if one is shown.
   void error(const std::string& message);
 
+  /// "tmxctl: <message>" on stderr (yellow on a terminal): news, such as
+  /// a lost connection, that is no failure.
+  void note(const std::string& message);
+
   /// Overwrites the progress line on stderr: "<what> <done>/<total> (N%)",
   /// at most every 100 ms; nothing unless stderr is a terminal.
   void progress(const std::string& what, uint64_t done, uint64_t total);

@@ -53,6 +53,48 @@ std::string tally(const terminal& term,
   return out;
 }
 
+/// The time of an event to the millisecond: "2026-11-29 14:30:00.123".
+std::string event_time(const rapidjson::Value& v) {
+  auto s = text(v);
+  if (!v.IsString() || s.size() < 23)
+    return s;
+  return s.substr(0, 10) + " " + s.substr(11, 12);
+}
+
+/// The key fields of an event's subject, two spaces apart.
+std::string subject_fields(const terminal& term, const rapidjson::Value& data) {
+  std::vector<std::string> parts;
+  auto add = [&](const rapidjson::Value& v) {
+    if (!v.IsNull() && !(v.IsString() && v.GetStringLength() == 0))
+      parts.push_back(text(v));
+  };
+  if (const auto& t = field(data, "task"); t.IsObject()) {
+    parts.push_back("task " + text(field(t, "id")));
+    auto status = text(field(t, "status_text"));
+    parts.push_back(term.paint(status, status_colour(status)));
+    add(field(t, "serial"));
+    add(field(t, "username"));
+    add(field(t, "script_name"));
+    add(field(t, "remark"));
+  } else if (const auto& d = field(data, "device"); d.IsObject()) {
+    parts.push_back("device " + text(field(d, "serial")));
+    auto state = text(field(d, "state"));
+    parts.push_back(term.paint(state, state_colour(state)));
+    add(field(d, "state_reason"));
+    if (const auto& running = field(d, "running_task_id"); !running.IsNull())
+      parts.push_back("task " + text(running));
+  } else if (const auto& n = field(data, "node"); n.IsObject()) {
+    parts.push_back("node " + text(field(n, "name")));
+    auto state = text(field(n, "state"));
+    parts.push_back(term.paint(state, state_colour(state)));
+    add(field(n, "address"));
+  }
+  std::string out;
+  for (auto& p : parts)
+    out += (out.empty() ? "" : "  ") + p;
+  return out;
+}
+
 } // namespace
 
 std::string short_time(const rapidjson::Value& v) {
@@ -186,6 +228,16 @@ std::string states_line(const terminal& term, const rapidjson::Value& objects,
     for (auto& [state, n] : counts)
       n += text(field(*d, "state")) == state;
   return std::to_string(all.size()) + ": " + tally(term, counts, state_colour);
+}
+
+std::string event_line(const terminal& term, const rapidjson::Value& data) {
+  auto type = text(field(data, "type"));
+  // Types are at most 14 characters ("task.completed", "device.updated").
+  auto pad = std::string(type.size() < 14 ? 14 - type.size() : 0, ' ');
+  auto subject = subject_fields(term, data);
+  return term.paint(event_time(field(data, "at")), colour::dim) + "  "
+         + term.paint(type, colour::bold)
+         + (subject.empty() ? "" : pad + "  " + subject);
 }
 
 std::string page_line(const std::string& what, const rapidjson::Value& data) {

@@ -43,6 +43,12 @@ std::string stats_line(const terminal& term, const rapidjson::Value& stats);
 std::string states_line(const terminal& term, const rapidjson::Value& objects,
                         const std::vector<std::string>& states);
 
+/// The data object of one event ({type, at, task | device | node}) as a
+/// line: "2026-11-29 14:30:00.123  task.completed  task 12  completed
+/// sim-0001  post", with the remark of a task, the reason of an offline
+/// device.
+std::string event_line(const terminal& term, const rapidjson::Value& data);
+
 /// A page of a list reply ({<what>: [...], total, page, page_size}):
 /// "tasks 21-40 of 45 (page 2 of 3)", or "no tasks".
 std::string page_line(const std::string& what, const rapidjson::Value& data);

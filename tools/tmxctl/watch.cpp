@@ -1,13 +1,17 @@
 // tmxctl watch: a refreshing view of the farm (task stats, running tasks,
-// device states), polling the API until Ctrl-C or the asked refreshes.
+// device states), redrawn when the server's event stream says something
+// changed, or polled every --interval from a server without one, until
+// Ctrl-C or the asked refreshes.
 #include "tools/tmxctl/commands.hpp"
+#include "tools/tmxctl/interrupt.hpp"
+#include "tools/tmxctl/subscription.hpp"
 #include "tools/tmxctl/views.hpp"
 
 #include <chrono>
-#include <csignal>
 #include <cstdio>
 #include <ctime>
 #include <iostream>
+#include <optional>
 #include <sstream>
 #include <thread>
 
@@ -18,11 +22,13 @@ namespace {
 /// A list of running tasks shows at most this many.
 constexpr int running_shown = 100;
 
-volatile std::sig_atomic_t interrupted = 0;
+using steady = std::chrono::steady_clock;
 
-extern "C" void on_interrupt(int) {
-  interrupted = 1;
-}
+/// Events closer together than this make one redraw.
+constexpr auto coalesce = std::chrono::milliseconds(200);
+
+/// How often a wait looks for Ctrl-C.
+constexpr auto interrupt_check = std::chrono::milliseconds(50);
 
 std::string clock_now() {
   auto now = std::time(nullptr);
@@ -34,19 +40,17 @@ std::string clock_now() {
 }
 
 /// One refresh as text or JSON; false when a request failed (the frame
-/// then says why).
-bool render(live_context& c, const watch_options& o, std::string& frame) {
+/// then says why). `cadence` tells in the title when the next one comes.
+bool render(live_context& c, const std::string& cadence, std::string& frame) {
   std::vector<std::pair<std::string, std::string>> parts{
     {"stats", "/task/stats"},
     {"running", "/task?status=1&page_size=" + std::to_string(running_shown)},
     {"devices", "/device"}};
   std::vector<api_result> replies;
   std::ostringstream out;
-  char every[32];
-  std::snprintf(every, sizeof every, "every %gs", o.interval_s);
   if (!c.json)
-    out << c.term.paint("tmx " + c.api.url() + "  " + clock_now() + "  " + every
-                          + ", Ctrl-C to quit",
+    out << c.term.paint("tmx " + c.api.url() + "  " + clock_now() + "  "
+                          + cadence + ", Ctrl-C to quit",
                         colour::bold)
         << '\n';
   for (auto& [name, path] : parts) {
@@ -86,29 +90,113 @@ bool render(live_context& c, const watch_options& o, std::string& frame) {
   return true;
 }
 
+/// The frames drawn so far, and whether the asked number is reached.
+class view {
+public:
+  view(live_context& c, const watch_options& o)
+    : c_(c), o_(o), redraw_(c.term.out_is_tty() && !c.json) {}
+
+  /// Draws one frame; true when it was the last one asked for.
+  bool draw(const std::string& cadence) {
+    std::string frame;
+    exit_ = render(c_, cadence, frame) ? exit_ok : exit_failure;
+    // Only a terminal is redrawn in place; a pipe gets one frame after
+    // another.
+    std::cout << (redraw_ ? "\x1b[H\x1b[2J" : "") << frame
+              << (redraw_ || c_.json ? "" : "\n") << std::flush;
+    return o_.iterations != 0 && ++drawn_ >= o_.iterations;
+  }
+
+  /// The exit code of the last frame.
+  int exit() const { return exit_; }
+
+  api_client& api() { return c_.api; }
+
+private:
+  live_context& c_;
+  const watch_options& o_;
+  bool redraw_;
+  uint32_t drawn_ = 0;
+  int exit_ = exit_ok;
+};
+
+/// Today's way, and that of a server without an event stream: a frame
+/// every interval.
+int poll(view& v, const watch_options& o) {
+  char every[32];
+  std::snprintf(every, sizeof every, "every %gs", o.interval_s);
+  auto interval = std::chrono::duration<double>(o.interval_s);
+  while (!interrupted()) {
+    auto started = steady::now();
+    if (v.draw(every))
+      return v.exit();
+    while (!interrupted() && steady::now() - started < interval)
+      std::this_thread::sleep_for(interrupt_check);
+  }
+  return exit_ok; // Ctrl-C is how a watch is meant to end
+}
+
+/// Redraws when the event stream says something changed: after it opened
+/// (so nothing between the frame and the subscription is missed), on
+/// events, at most every `coalesce`, and when it was lost (the frame then
+/// shows whether the server still answers). Nothing when the server has
+/// no event stream: the caller polls then.
+std::optional<int> follow_events(view& v) {
+  std::mutex mutex;
+  std::condition_variable changed;
+  bool dirty = false;
+  auto mark = [&] {
+    {
+      std::lock_guard<std::mutex> guard{mutex};
+      dirty = true;
+    }
+    changed.notify_one();
+  };
+  event_subscription sub(v.api(), "");
+  subscription_handlers h;
+  h.opened = mark;
+  h.event = [&](const sse_event&) {
+    mark();
+    return true;
+  };
+  h.lost = [&](const std::string&, std::chrono::milliseconds) {
+    mark();
+    return true; // a restarting server is worth watching through
+  };
+  sub.start(std::move(h));
+  auto last_draw = steady::now() - coalesce;
+  while (!interrupted()) {
+    if (sub.finished()) // refused: no event stream, or no access to it
+      return sub.stop().why == subscription_end::reason::refused
+               ? std::nullopt
+               : std::optional<int>(v.exit());
+    std::unique_lock<std::mutex> lock{mutex};
+    if (!changed.wait_for(lock, interrupt_check, [&] { return dirty; }))
+      continue;
+    if (steady::now() - last_draw < coalesce) {
+      lock.unlock();
+      std::this_thread::sleep_until(last_draw + coalesce);
+      continue;
+    }
+    dirty = false;
+    lock.unlock();
+    last_draw = steady::now();
+    if (v.draw("live"))
+      return v.exit();
+  }
+  return exit_ok;
+}
+
 } // namespace
 
 int run_watch(live_context& c, const watch_options& o) {
-  interrupted = 0;
-  std::signal(SIGINT, on_interrupt);
-  std::signal(SIGTERM, on_interrupt);
-  // Only a terminal is redrawn in place; a pipe gets one frame after another.
-  bool redraw = c.term.out_is_tty() && !c.json;
-  auto interval = std::chrono::duration<double>(o.interval_s);
-  int exit = exit_ok;
-  for (uint32_t n = 1; interrupted == 0; ++n) {
-    auto started = std::chrono::steady_clock::now();
-    std::string frame;
-    exit = render(c, o, frame) ? exit_ok : exit_failure;
-    std::cout << (redraw ? "\x1b[H\x1b[2J" : "") << frame
-              << (redraw || c.json ? "" : "\n") << std::flush;
-    if (o.iterations != 0 && n >= o.iterations)
-      return exit;
-    while (interrupted == 0
-           && std::chrono::steady_clock::now() - started < interval)
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return exit_ok; // Ctrl-C is how a watch is meant to end
+  catch_interrupts();
+  view v(c, o);
+  // One frame needs no stream.
+  if (o.iterations != 1)
+    if (auto exit = follow_events(v))
+      return *exit;
+  return poll(v, o);
 }
 
 } // namespace tmxctl
