@@ -152,6 +152,8 @@ using store_actor = caf::typed_actor<
   caf::replies_to<log_atom, task_id, std::vector<log_line>>::with<ok_atom>,
   // Why writes fail at present ("" = writable): /readyz.
   caf::replies_to<ready_atom>::with<std::string>,
+  // Timer (its own): the events written since the last one go to the hub.
+  caf::reacts_to<publish_atom>,
   // Device and node events: stored (ids assigned), then published.
   caf::reacts_to<event_atom, std::vector<event>>,
   // Up to `limit` stored events after id `after`, ascending.

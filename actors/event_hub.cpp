@@ -1,5 +1,7 @@
 #include "actors/event_hub.hpp"
 
+#include "storage/codec.hpp"
+
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 #include <spdlog/spdlog.h>
@@ -11,8 +13,11 @@ namespace tmx {
 event_batch_ptr make_batch(std::vector<event> events) {
   auto b = std::make_shared<event_batch>();
   size_t bytes = 0;
-  for (auto& e : events)
+  for (auto& e : events) {
+    if (!codec::render(e))
+      spdlog::error("events: event {} cannot be decoded", e.id);
     bytes += e.data.size() + 48;
+  }
   b->sse.reserve(bytes);
   for (auto& e : events)
     append_sse(b->sse, e);
@@ -33,11 +38,15 @@ void each_sink(hub_ptr self, F f) {
               sinks.end());
 }
 
-void hold(event_hub_state& st, const std::vector<event>& events) {
-  for (auto& e : events)
-    st.ring.push_back(e);
-  while (st.ring.size() > st.opts.ring)
+/// Keeps `batch` in the ring, and at least opts.ring events: the oldest
+/// batch goes once the others hold enough.
+void hold(event_hub_state& st, event_batch_ptr batch) {
+  st.held += batch->events.size();
+  st.ring.push_back(std::move(batch));
+  while (st.held - st.ring.front()->events.size() >= st.opts.ring) {
+    st.held -= st.ring.front()->events.size();
     st.ring.pop_front();
+  }
 }
 
 /// What a sink that resumes after `after` gets first: the held events
@@ -46,12 +55,15 @@ void hold(event_hub_state& st, const std::vector<event>& events) {
 bool catch_up(event_hub_state& st, event_sink& sink, uint64_t after) {
   if (after == st.last_id)
     return true;
-  uint64_t first = st.ring.empty() ? st.last_id + 1 : st.ring.front().id;
+  uint64_t first = st.ring.empty() ? st.last_id + 1
+                                   : st.ring.front()->events.front().id;
   if (after > st.last_id || after + 1 < first)
     return sink.reset();
-  std::vector<event> backlog(st.ring.begin()
-                               + static_cast<std::ptrdiff_t>(after + 1 - first),
-                             st.ring.end());
+  std::vector<event> backlog;
+  for (auto& batch : st.ring)
+    for (auto& e : batch->events)
+      if (e.id > after)
+        backlog.push_back(e);
   return sink.offer(make_batch(std::move(backlog)));
 }
 
@@ -63,7 +75,8 @@ event_hub(event_hub_actor::stateful_pointer<event_hub_state> self,
   auto& st = self->state;
   st.opts = opts;
   st.last_id = last_id;
-  hold(st, held);
+  if (!held.empty())
+    hold(st, make_batch(std::move(held)));
   self->delayed_send(self, opts.keep_alive, tick_atom::value);
   return {
     [=](publish_atom, std::vector<event>& events) {
@@ -73,10 +86,8 @@ event_hub(event_hub_actor::stateful_pointer<event_hub_state> self,
       // Ids are contiguous: the store writes them so, and sends every
       // batch here in order.
       st.last_id = events.back().id;
-      hold(st, events);
-      if (st.sinks.empty())
-        return;
       auto batch = make_batch(std::move(events));
+      hold(st, batch);
       each_sink(self, [&](event_sink& s) { return s.offer(batch); });
     },
     [=](subscribe_atom, bool resume, uint64_t after, event_sink_ptr& sink) {

@@ -22,8 +22,9 @@ struct event_hub_options {
 struct event_hub_state {
   static inline const char* name = "event-hub";
   event_hub_options opts;
-  std::deque<event> ring; // ascending ids, contiguous
-  uint64_t last_id = 0;   // the newest event published (0: none)
+  std::deque<event_batch_ptr> ring; // ascending ids, contiguous
+  size_t held = 0;                  // events in the ring
+  uint64_t last_id = 0;             // the newest event published (0: none)
   std::vector<event_sink_ptr> sinks;
   bool stopped = false; // after shutdown: no new sinks
 };

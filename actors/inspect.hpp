@@ -121,7 +121,8 @@ typename Inspector::result_type inspect(Inspector& f, create_command& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, event& x) {
-  return f(caf::meta::type_name("event"), x.id, x.type, x.at, x.data);
+  return f(caf::meta::type_name("event"), x.id, x.type, x.at, x.data,
+           x.task_record);
 }
 
 template <class Inspector>

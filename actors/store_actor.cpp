@@ -39,16 +39,15 @@ store_errc timed(Write write) {
   return e;
 }
 
-/// Hands the events of the writes just made to the hub, and now and then
-/// deletes the stored events that neither the hub's ring (after a
+/// Hands the events written since the last time to the hub, and now and
+/// then deletes the stored events that neither the hub's ring (after a
 /// restart) nor a webhook's sender needs any more.
-void publish(store_actor::stateful_pointer<store_state> self) {
+void flush(store_actor::stateful_pointer<store_state> self) {
   auto& st = self->state;
   auto events = st.db->take_events();
-  if (events.empty())
+  if (events.empty() || !st.hub)
     return;
-  if (st.hub)
-    self->send(st.hub, publish_atom::value, std::move(events));
+  self->send(st.hub, publish_atom::value, std::move(events));
   auto last = st.db->last_event_id();
   if (last < st.next_trim)
     return;
@@ -62,6 +61,26 @@ void publish(store_actor::stateful_pointer<store_state> self) {
   if (keep_from > st.db->first_event_id()
       && timed([&] { return st.db->trim_events(keep_from); }) != store_errc::ok)
     spdlog::warn("store: old events not deleted (the store refuses writes)");
+}
+
+/// After a write: its events go to the hub within a millisecond, with
+/// those of the writes after it in that time (one message, one write per
+/// event stream, instead of one per write), or at once when many wait.
+void publish(store_actor::stateful_pointer<store_state> self) {
+  auto& st = self->state;
+  auto waiting = st.db->written_event_count();
+  if (waiting == 0)
+    return;
+  if (!st.hub) {
+    st.db->take_events();
+    return;
+  }
+  if (waiting >= publish_batch)
+    return flush(self);
+  if (!st.flush_due) {
+    st.flush_due = true;
+    self->delayed_send(self, publish_delay, publish_atom::value);
+  }
 }
 
 } // namespace
@@ -247,8 +266,13 @@ store_behavior(store_actor::stateful_pointer<store_state> self,
         return failure(*self->state.db, e, "webhook cursor write");
       return ok_atom::value;
     },
+    [=](publish_atom) {
+      self->state.flush_due = false;
+      flush(self);
+    },
     [=](shutdown_atom) {
       // Every earlier message has been handled: nothing is left to write.
+      flush(self);
       self->quit();
       return ok_atom::value;
     },

@@ -5,6 +5,7 @@
 #include "actors/actors.hpp"
 #include "storage/store.hpp"
 
+#include <chrono>
 #include <memory>
 
 namespace tmx {
@@ -14,7 +15,13 @@ struct store_state {
   std::shared_ptr<store> db;
   event_hub_actor hub;    // where written events go (none in some tests)
   uint64_t next_trim = 0; // the event id at which trimming is considered
+  bool flush_due = false; // a publish_atom to itself is on its way
 };
+
+/// Events wait at most this long in the store actor before they go to the
+/// hub together, unless this many wait.
+constexpr auto publish_delay = std::chrono::milliseconds(1);
+constexpr size_t publish_batch = 512;
 
 /// The events the store keeps at least (the hub's ring, loaded at start).
 constexpr uint64_t kept_events = 10000;

@@ -39,6 +39,7 @@ webhook_client::webhook_client(const webhook_url& url,
   else
     http_ = std::make_unique<httplib::ClientImpl>(url.host, url.port);
   http_->set_keep_alive(true);
+  http_->set_tcp_nodelay(true); // headers and body go in two writes
   http_->set_follow_location(false);
   http_->set_url_encode(false); // the url is ASCII, sent as registered
   http_->set_connection_timeout(timeout);

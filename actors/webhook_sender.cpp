@@ -1,6 +1,8 @@
 // A webhook's sender thread (see webhook_sender.hpp).
 #include "actors/webhook_sender.hpp"
 
+#include "storage/codec.hpp"
+
 #include "actors/webhook_client.hpp"
 #include "metrics/metrics.hpp"
 #include "model/time.hpp"
@@ -153,15 +155,23 @@ webhook_sender::read_after(caf::scoped_actor& self, uint64_t after) {
   self
     ->request(db_, pacing_.store_timeout, event_atom::value, after,
               pacing_.chunk)
-    .receive([&](std::vector<event>& events) { out = std::move(events); },
-             [&](caf::error& err) {
-               // The store gone: the server shuts down, and so will we.
-               auto level = err == caf::sec::request_receiver_down
-                              ? spdlog::level::debug
-                              : spdlog::level::warn;
-               spdlog::log(level, "webhook {}: reading the events failed: {}",
-                           hook_.id, caf::to_string(err));
-             });
+    .receive(
+      [&](std::vector<event>& events) {
+        // Rendered here, on this sender's thread, not on the store's.
+        for (auto& e : events)
+          if (!codec::render(e))
+            spdlog::error("webhook {}: event {} cannot be decoded", hook_.id,
+                          e.id);
+        out = std::move(events);
+      },
+      [&](caf::error& err) {
+        // The store gone: the server shuts down, and so will we.
+        auto level = err == caf::sec::request_receiver_down
+                       ? spdlog::level::debug
+                       : spdlog::level::warn;
+        spdlog::log(level, "webhook {}: reading the events failed: {}",
+                    hook_.id, caf::to_string(err));
+      });
   return out;
 }
 

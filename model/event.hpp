@@ -56,8 +56,13 @@ struct event {
   event_type type = event_type::task_created;
   millis at = 0;
   /// The data object as JSON text: {"type": ..., "at": ..., "<subject>":
-  /// {...}}, rendered once when the event happens.
+  /// {...}}, rendered once: by whoever makes a device or node event, and
+  /// from `task_record` for a task event (off the store's thread: the
+  /// hub and the webhook senders do it, storage/codec.hpp render).
   std::string data;
+  /// A task event's task as the store encodes it, until `data` is
+  /// rendered from it.
+  std::string task_record;
 };
 
 /// The task event of a task's move from `before` to `after` (null: the

@@ -220,16 +220,31 @@ bool known_type(uint8_t t) {
 std::string encode(const event& e) {
   record_writer w{event_format};
   w.byte(static_cast<uint8_t>(e.type)).i64(e.at).str(e.data);
+  w.str(e.task_record);
   return w.take();
 }
 
 bool decode(std::string_view in, event& out) {
   record_reader r{in, event_format};
   uint8_t type = 0;
-  if (!(r.byte(type) && r.i64(out.at) && r.str(out.data)) || !known_type(type))
+  if (!(r.byte(type) && r.i64(out.at) && r.str(out.data)
+        && r.str(out.task_record))
+      || !known_type(type))
     return false;
   out.type = static_cast<event_type>(type);
-  return r.done();
+  return r.done() && (out.data.empty() != out.task_record.empty());
+}
+
+bool render(event& e) {
+  if (!e.data.empty())
+    return true;
+  task t;
+  if (!decode(e.task_record, t))
+    return false;
+  e.data = make_task_event(e.type, e.at, t).data;
+  e.task_record.clear();
+  e.task_record.shrink_to_fit();
+  return true;
 }
 
 std::string encode(const webhook& h) {

@@ -40,6 +40,10 @@ bool decode(std::string_view in, account& out);
 bool decode(std::string_view in, idempotency_record& out);
 bool decode(std::string_view in, std::vector<log_line>& out);
 bool decode(std::string_view in, event& out);
+
+/// Renders a task event's data from its task record (nothing to do when
+/// `data` is there already); false when the record cannot be decoded.
+bool render(event& e);
 bool decode(std::string_view in, webhook& out);
 
 } // namespace tmx::codec

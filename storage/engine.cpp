@@ -258,7 +258,6 @@ bool store::impl::load_state(std::string& error) {
                   readable ? to_string(e) : "a value is not a u64");
   for (auto [key, out] : {std::pair{keys::next_id, &next_id},
                           std::pair{keys::next_queue_seq, &next_queue_seq},
-                          std::pair{keys::next_event_id, &next_event_id},
                           std::pair{keys::next_webhook_id, &next_webhook_id}})
     if (auto s = read_meta(key, *out); !s.ok() && !s.IsNotFound())
       return refuse(error, "cannot read " + std::string(key), s.ToString());
@@ -266,6 +265,10 @@ bool store::impl::load_state(std::string& error) {
   // cheap second opinion.
   walk_ids(cf::tasks, "", true, [&](task_id id, const auto&) {
     next_id = std::max(next_id, id + 1);
+    return false;
+  });
+  walk_ids(cf::events, "", true, [&](uint64_t id, const auto&) {
+    next_event_id = id + 1;
     return false;
   });
   first_event_id = next_event_id;

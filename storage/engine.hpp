@@ -314,7 +314,7 @@ struct store::impl {
   /// The logs: each belongs to a task and decodes.
   store_errc check_logs(check_state& st) const;
 
-  /// The events: each decodes and is below next_event_id as stored; the
+  /// The events: each decodes; the
   /// webhooks: each decodes and has its cursor (events.cpp).
   store_errc check_events(check_state& st) const;
 };

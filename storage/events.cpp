@@ -16,13 +16,13 @@ using engine::errc_of;
 
 uint64_t store::impl::stage_events(rocksdb::WriteBatch& batch,
                                    std::vector<event>& events) const {
+  // No next id in the meta table: the newest event is never deleted
+  // (trim_events keeps the newest ones), so the highest key says it.
   auto next = next_event_id;
   for (event& e : events) {
     e.id = next++;
     batch.Put(handle(cf::events), keys::event_key(e.id), codec::encode(e));
   }
-  if (next != next_event_id)
-    batch.Put(handle(cf::meta), keys::next_event_id, keys::u64_bytes(next));
   return next;
 }
 
@@ -33,6 +33,10 @@ void store::impl::events_written(std::vector<event>& events, uint64_t next) {
   else
     std::move(events.begin(), events.end(), std::back_inserter(written_events));
   events.clear();
+}
+
+size_t store::written_event_count() const {
+  return impl_->written_events.size();
 }
 
 std::vector<event> store::take_events() {
@@ -81,7 +85,8 @@ uint64_t store::first_event_id() const {
 store_errc store::trim_events(uint64_t keep_from) {
   if (auto e = impl_->writable(); e != store_errc::ok)
     return e;
-  keep_from = std::min(keep_from, impl_->next_event_id);
+  // The newest event stays: it tells next_event_id at the next open.
+  keep_from = std::min(keep_from, impl_->next_event_id - 1);
   if (keep_from <= impl_->first_event_id)
     return store_errc::ok;
   rocksdb::WriteBatch batch;
@@ -166,22 +171,15 @@ store_errc store::webhooks(std::vector<webhook>& out) const {
 // -- checking -----------------------------------------------------------------
 
 store_errc store::impl::check_events(check_state& st) const {
-  uint64_t next = 1;
-  if (auto s = read_meta(keys::next_event_id, next); !s.ok() && !s.IsNotFound())
-    return errc_of(s);
   auto e = for_each_entry(cf::events, [&](const auto& key, const auto& value) {
     if (key.size() != keys::id_size) {
       st.report("events: malformed key");
       return true;
     }
-    auto id = keys::get_u64(key.ToStringView());
     event ev;
     if (!codec::decode(value.ToStringView(), ev))
-      st.report("event " + std::to_string(id)
+      st.report("event " + std::to_string(keys::get_u64(key.ToStringView()))
                 + ": the record cannot be decoded");
-    if (id >= next)
-      st.report("next_event_id is " + std::to_string(next)
-                + ", not above event " + std::to_string(id));
     return true;
   });
   if (e != store_errc::ok)

@@ -79,7 +79,6 @@ bool parse_due(std::string_view key, millis& at, task_id& id);
 constexpr std::string_view schema_version = "schema_version";
 constexpr std::string_view next_id = "next_id";
 constexpr std::string_view next_queue_seq = "next_queue_seq";
-constexpr std::string_view next_event_id = "next_event_id";
 constexpr std::string_view next_webhook_id = "next_webhook_id";
 
 /// The events table: the event id, big-endian.

@@ -183,6 +183,9 @@ public:
   /// first: the store actor publishes them once they are written.
   std::vector<event> take_events();
 
+  /// How many events take_events would hand on.
+  size_t written_event_count() const;
+
   /// Stores events that belong to no task change (device, node), ids
   /// assigned; take_events hands them on.
   store_errc append_events(std::vector<event> events);

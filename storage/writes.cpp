@@ -81,12 +81,19 @@ store_errc store::impl::current(const task_change& c, task_id id,
 void store::impl::stage(task_change& c, const task* before,
                         const task* after) const {
   task_id id = after ? after->id : before->id;
-  if (auto type = task_event_of(before, after))
-    c.events.push_back(make_task_event(*type, c.at, after ? *after : *before));
+  auto record = codec::encode(after ? *after : *before);
   if (after)
-    c.batch.Put(handle(cf::tasks), keys::task_key(id), codec::encode(*after));
+    c.batch.Put(handle(cf::tasks), keys::task_key(id), record);
   else
     c.batch.Delete(handle(cf::tasks), keys::task_key(id));
+  // The event keeps the encoded task: its JSON is rendered off this thread.
+  if (auto type = task_event_of(before, after)) {
+    event e;
+    e.type = *type;
+    e.at = c.at;
+    e.task_record = std::move(record);
+    c.events.push_back(std::move(e));
+  }
   for (keys::field f : keys::indexed_fields) {
     std::optional<std::string> from, to;
     if (before)

@@ -89,6 +89,7 @@ failing_store(store_actor::pointer self, store_actor real,
       return self->delegate(real, a, id, lines);
     },
     [=](ready_atom a) { return self->delegate(real, a); },
+    [=](publish_atom a) { self->send(real, a); },
     [=](event_atom a, const std::vector<event>& events) {
       self->send(real, a, events);
     },

@@ -6,6 +6,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "model/event_query.hpp"
+#include "storage/codec.hpp"
 #include "storage/store.hpp"
 
 #include <rapidjson/document.h>
@@ -51,6 +52,8 @@ struct fixture {
   std::vector<event> stored(uint64_t after = 0, size_t limit = 1000) {
     std::vector<event> out;
     BOOST_REQUIRE_EQUAL(to_string(db->read_events(after, limit, out)), "ok");
+    for (auto& e : out) // task events are stored unrendered
+      BOOST_REQUIRE(codec::render(e));
     return out;
   }
 };
