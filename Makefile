@@ -48,14 +48,14 @@ sanitize: deps
 # Debian's CAF and RocksDB are not instrumented: tests/tsan.supp says why
 # each suppressed report is not ours, and ignore_noninstrumented_modules
 # leaves out the memcpy/memcmp that their code makes through libstdc++.
-TSAN_SUITES = ^(actors|scheduling|cluster|cluster_tls|events|webhooks)$$
+TSAN_SUITES = ^(actors|scheduling|cluster|cluster_tls|webhooks)$$
 TSAN_REPORTS = $(CURDIR)/$(TSAN_BUILD)/tsan-reports
 TSAN_RUN_OPTIONS = suppressions=$(CURDIR)/tests/tsan.supp halt_on_error=1 \
   exitcode=66 second_deadlock_stack=1 ignore_noninstrumented_modules=1 \
   log_path=$(TSAN_REPORTS)/report
 tsan: deps
 	@cmake -S . -B $(TSAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTMX_TSAN=ON >/dev/null
-	@cmake --build $(TSAN_BUILD) -j$(JOBS) --target test_actors test_scheduling test_cluster test_cluster_tls test_events test_webhooks
+	@cmake --build $(TSAN_BUILD) -j$(JOBS) --target test_actors test_scheduling test_cluster test_cluster_tls test_webhooks
 	@rm -rf $(TSAN_REPORTS) && mkdir -p $(TSAN_REPORTS)
 	@cd $(TSAN_BUILD) && TSAN_OPTIONS="$(TSAN_RUN_OPTIONS)" \
 	  ctest --output-on-failure -R "$(TSAN_SUITES)"; status=$$?; \
@@ -72,7 +72,7 @@ tsan: deps
 # fails it; the input is then in $(FUZZ_BUILD)/artifacts/<target>/ and the
 # log in $(FUZZ_BUILD)/logs/<target>.log.
 FUZZ_SECONDS ?= 30
-FUZZ_TARGETS = create list_query batch_delete store_codec config
+FUZZ_TARGETS = create list_query batch_delete store_codec config webhook
 FUZZ_FLAGS = -timeout=10 -detect_leaks=1
 fuzz: deps
 	@CC=clang-14 CXX=clang++-14 cmake -S . -B $(FUZZ_BUILD) \
