@@ -4,11 +4,11 @@
 
 #include "model/text.hpp"
 
+#include "model/request_parsing.hpp"
 #include "model/script_config.hpp"
 #include "model/time.hpp"
 
 #include <rapidjson/document.h>
-#include <rapidjson/error/en.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
@@ -160,19 +160,9 @@ void fan_out(Value& config, Value::AllocatorType& alloc,
 api_error parse_create_request(std::string_view body, millis now,
                                create_request& out) {
   out = create_request{};
-  if (nests_too_deep(body))
-    return invalid("body nests deeper than " + std::to_string(max_json_depth)
-                   + " levels");
   rapidjson::Document doc;
-  doc.Parse<rapidjson::kParseIterativeFlag>(body.data(), body.size());
-  if (doc.HasParseError())
-    return invalid("body is not valid JSON at offset "
-                   + std::to_string(doc.GetErrorOffset()) + ": "
-                   + rapidjson::GetParseError_En(doc.GetParseError()));
-  if (!doc.IsObject())
-    return invalid("body must be a JSON object");
-  if (auto bad = invalid_utf8_path(doc); !bad.empty())
-    return invalid(bad + " must be valid UTF-8");
+  if (auto err = parse_json_body(body, doc))
+    return err;
   if (auto err = read_script_name(doc, out.script_name))
     return err;
   if (auto err = read_targets(doc, out))

@@ -2,6 +2,8 @@
 // Idempotency-Key, read into domain values (see request_parsing.hpp).
 #include "model/request_parsing.hpp"
 
+#include <rapidjson/error/en.h>
+
 #include "model/text.hpp"
 
 #include <rapidjson/document.h>
@@ -101,6 +103,22 @@ bool parse_task_id(std::string_view text, task_id& out) {
     return false;
   out = static_cast<task_id>(v);
   return true;
+}
+
+api_error parse_json_body(std::string_view body, rapidjson::Document& doc) {
+  if (nests_too_deep(body))
+    return invalid("body nests deeper than " + std::to_string(max_json_depth)
+                   + " levels");
+  doc.Parse<rapidjson::kParseIterativeFlag>(body.data(), body.size());
+  if (doc.HasParseError())
+    return invalid("body is not valid JSON at offset "
+                   + std::to_string(doc.GetErrorOffset()) + ": "
+                   + rapidjson::GetParseError_En(doc.GetParseError()));
+  if (!doc.IsObject())
+    return invalid("body must be a JSON object");
+  if (auto bad = invalid_utf8_path(doc); !bad.empty())
+    return invalid(bad + " must be valid UTF-8");
+  return {};
 }
 
 namespace {

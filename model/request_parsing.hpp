@@ -9,6 +9,8 @@
 #include "model/task.hpp"
 #include "model/task_query.hpp"
 
+#include <rapidjson/document.h>
+
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -35,6 +37,12 @@ struct paging {
 
 /// Largest page_size a list query may ask for.
 constexpr uint32_t max_page_size = 100;
+
+/// A request body read into `doc`: nested at most max_json_depth levels,
+/// valid JSON (40001 naming the offset and RapidJSON's reason), an object,
+/// every string UTF-8 (40001 naming the path). The create and webhook
+/// bodies are read so.
+api_error parse_json_body(std::string_view body, rapidjson::Document& doc);
 
 /// `page` and `page_size`; absent ones keep their value in `out`.
 api_error parse_paging(const query_lookup& query, paging& out);

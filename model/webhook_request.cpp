@@ -5,7 +5,6 @@
 #include "model/text.hpp"
 
 #include <rapidjson/document.h>
-#include <rapidjson/error/en.h>
 
 #include <algorithm>
 #include <charconv>
@@ -216,19 +215,9 @@ api_error read_secret(const Value& body, std::string& out) {
 } // namespace
 
 api_error parse_webhook_request(std::string_view body, webhook& out) {
-  if (nests_too_deep(body))
-    return invalid("body nests deeper than " + std::to_string(max_json_depth)
-                   + " levels");
   rapidjson::Document doc;
-  doc.Parse<rapidjson::kParseIterativeFlag>(body.data(), body.size());
-  if (doc.HasParseError())
-    return invalid("body is not valid JSON at offset "
-                   + std::to_string(doc.GetErrorOffset()) + ": "
-                   + rapidjson::GetParseError_En(doc.GetParseError()));
-  if (!doc.IsObject())
-    return invalid("body must be a JSON object");
-  if (auto bad = invalid_utf8_path(doc); !bad.empty())
-    return invalid(bad + " must be valid UTF-8");
+  if (auto err = parse_json_body(body, doc))
+    return err;
   if (auto err = read_url(doc, out.url))
     return err;
   if (auto err = read_events(doc, out.events))
