@@ -7,6 +7,7 @@
 #include "model/text.hpp"
 
 #include "actors/timeouts.hpp"
+#include "http/connection_gate.hpp"
 #include "http/endpoints.hpp"
 #include "http/event_stream.hpp"
 #include "http/paths.hpp"
@@ -79,9 +80,11 @@ path_param param_of(std::string_view raw) {
 
 } // namespace
 
-/// RESTinio's defaults, with a cap on open connections.
+/// RESTinio's defaults, with our cap on open connections (not RESTinio's
+/// limiter: http/connection_gate.hpp says why).
 struct server_traits : restinio::default_traits_t {
-  static constexpr bool use_connection_count_limiter = true;
+  using ip_blocker_t = connection_gate;
+  using connection_state_listener_t = connection_gate;
 };
 
 struct http_server::impl {
@@ -105,6 +108,7 @@ struct http_server::impl {
   std::vector<running> servers; // one per bound address
   in_flight_counter in_flight = std::make_shared<std::atomic<size_t>>(0);
   std::atomic<bool> draining{false};
+  std::shared_ptr<connection_gate> gate; // one cap over every address
 
   impl(caf::actor_system& sys, server_handles handles, http_options o)
     : opts(std::move(o)), sys(sys), hub(handles.hub),
@@ -276,6 +280,7 @@ http_server::~http_server() {
 
 void http_server::start() {
   auto* self = impl_.get();
+  self->gate = std::make_shared<connection_gate>(self->opts.max_connections);
   // Bodies up to 8 MiB are read so that the handler can answer the 1 MiB
   // rule with a JSON error; beyond that RESTinio closes the connection.
   // Headers are bounded as well, so that a client cannot make a
@@ -293,7 +298,8 @@ void http_server::start() {
         .address(address)
         .port(self->opts.port)
         .incoming_http_msg_limits(limits)
-        .max_parallel_connections(self->opts.max_connections)
+        .ip_blocker(self->gate)
+        .connection_state_listener(self->gate)
         // An idle or half-sent request, or a client that does not read
         // its reply, gives its connection up after these.
         .read_next_http_message_timelimit(self->opts.idle_timeout)

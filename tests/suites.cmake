@@ -10,6 +10,7 @@ tmx_test(http 180 tmx_model PkgConfig::CPP_HTTPLIB)
 target_sources(test_http PRIVATE
   ${CMAKE_SOURCE_DIR}/tests/http/access.cpp
   ${CMAKE_SOURCE_DIR}/tests/http/accounts.cpp
+  ${CMAKE_SOURCE_DIR}/tests/http/connections.cpp
   ${CMAKE_SOURCE_DIR}/tests/http/create.cpp
   ${CMAKE_SOURCE_DIR}/tests/http/hostile_input.cpp
   ${CMAKE_SOURCE_DIR}/tests/http/overload.cpp
