@@ -72,7 +72,7 @@ tsan: deps
 # fails it; the input is then in $(FUZZ_BUILD)/artifacts/<target>/ and the
 # log in $(FUZZ_BUILD)/logs/<target>.log.
 FUZZ_SECONDS ?= 30
-FUZZ_TARGETS = create list_query batch_delete store_codec config webhook
+FUZZ_TARGETS = create list_query batch_delete store_codec config webhook group schedule
 FUZZ_FLAGS = -timeout=10 -detect_leaks=1
 fuzz: deps
 	@CC=clang-14 CXX=clang++-14 cmake -S . -B $(FUZZ_BUILD) \

@@ -1,14 +1,18 @@
-// The map of tmx: every typed actor interface with one comment per message,
-// the messages' data types and their registration with CAF. Read this first.
+// The map of tmx: every typed actor interface with one comment per message
+// and their registration with CAF (atoms and message data types in
+// actors/messages.hpp). Read this first.
 #pragma once
 
 #include "model/account.hpp"
 #include "model/create_request.hpp"
 #include "model/device.hpp"
 #include "model/event.hpp"
+#include "model/group.hpp"
+#include "model/schedule.hpp"
 #include "model/webhook.hpp"
 
 #include "actors/event_sink.hpp"
+#include "actors/messages.hpp"
 #include "model/error.hpp"
 #include "model/idempotency.hpp"
 #include "model/task.hpp"
@@ -28,75 +32,6 @@
 #include <vector>
 
 namespace tmx {
-
-// -- atoms (at most 10 characters in CAF 0.17) --------------------------------
-
-using caf::get_atom;
-using caf::ok_atom;
-using caf::put_atom;
-using create_atom = caf::atom_constant<caf::atom("create")>;
-using update_atom = caf::atom_constant<caf::atom("update")>;
-using erase_atom = caf::atom_constant<caf::atom("erase")>;
-using list_atom = caf::atom_constant<caf::atom("list")>;
-using stats_atom = caf::atom_constant<caf::atom("stats")>;
-using failed_atom = caf::atom_constant<caf::atom("failed")>;
-using idem_atom = caf::atom_constant<caf::atom("idem")>;
-using device_atom = caf::atom_constant<caf::atom("device")>;
-using account_atom = caf::atom_constant<caf::atom("account")>;
-using stop_atom = caf::atom_constant<caf::atom("stop")>;
-using retry_atom = caf::atom_constant<caf::atom("retry")>;
-using retry_all_atom = caf::atom_constant<caf::atom("retryall")>;
-using start_atom = caf::atom_constant<caf::atom("start")>;
-using done_atom = caf::atom_constant<caf::atom("done")>;
-using enqueue_atom = caf::atom_constant<caf::atom("enqueue")>;
-using dequeue_atom = caf::atom_constant<caf::atom("dequeue")>;
-using cancel_atom = caf::atom_constant<caf::atom("cancel")>;
-using attach_atom = caf::atom_constant<caf::atom("attach")>;
-using register_atom = caf::atom_constant<caf::atom("register")>;
-using run_atom = caf::atom_constant<caf::atom("run")>;
-using tick_atom = caf::atom_constant<caf::atom("tick")>;
-using shutdown_atom = caf::atom_constant<caf::atom("shutdown")>;
-using due_atom = caf::atom_constant<caf::atom("due")>;
-using acquire_atom = caf::atom_constant<caf::atom("acquire")>;
-using release_atom = caf::atom_constant<caf::atom("release")>;
-using wake_atom = caf::atom_constant<caf::atom("wake")>;
-using slot_atom = caf::atom_constant<caf::atom("slot")>;
-using log_atom = caf::atom_constant<caf::atom("log")>;
-using ping_atom = caf::atom_constant<caf::atom("ping")>;
-using node_atom = caf::atom_constant<caf::atom("node")>;
-using screen_atom = caf::atom_constant<caf::atom("screen")>;
-using reconnect_atom = caf::atom_constant<caf::atom("reconnect")>;
-using ready_atom = caf::atom_constant<caf::atom("ready")>;
-using publish_atom = caf::atom_constant<caf::atom("publish")>;
-using subscribe_atom = caf::atom_constant<caf::atom("subscribe")>;
-using event_atom = caf::atom_constant<caf::atom("event")>;
-using webhook_atom = caf::atom_constant<caf::atom("webhook")>;
-using cursor_atom = caf::atom_constant<caf::atom("cursor")>;
-using trim_atom = caf::atom_constant<caf::atom("trim")>;
-
-// -- message data ------------------------------------------------------------
-
-/// What a device actor hands its host: the task, and how long it may run.
-struct run_order {
-  task t;
-  std::string serial;
-  millis timeout = 0; // the run is ended and fails after this; 0 = never
-};
-
-/// A pending task that falls due at `due`.
-struct due_entry {
-  millis due = 0;
-  task_id id = 0;
-};
-
-/// A create as the task manager receives it: the parsed body plus what the
-/// HTTP layer knows from the headers.
-struct create_command {
-  create_request req;
-  std::string source = "api";
-  std::string idempotency_key; // "" = none
-  std::string fingerprint;     // of the body, for idempotency
-};
 
 // -- interfaces --------------------------------------------------------------
 
@@ -121,6 +56,14 @@ using store_actor = caf::typed_actor<
   // Stores new tasks atomically, with the idempotency record if key != "".
   caf::replies_to<create_atom, std::vector<task>,
                   idempotency_record>::with<ok_atom>,
+  // The same, with the record of the schedule firing that made them, in
+  // one batch (not_found, nothing written, if the schedule is gone).
+  caf::replies_to<create_atom, std::vector<task>, idempotency_record,
+                  schedule>::with<ok_atom>,
+  // Stores a schedule; a new one (id 0) gets the next id. Replies with it.
+  caf::replies_to<schedule_atom, schedule>::with<schedule>,
+  // Removes a schedule (not_found if unknown).
+  caf::replies_to<schedule_atom, erase_atom, uint64_t>::with<ok_atom>,
   // Replaces existing tasks and their logs atomically (not_found if a task
   // is missing).
   caf::replies_to<update_atom, std::vector<task>,
@@ -168,6 +111,10 @@ using store_actor = caf::typed_actor<
   caf::replies_to<webhook_atom, erase_atom, uint64_t>::with<ok_atom>,
   // A webhook's sender is done with every event up to this id.
   caf::replies_to<webhook_atom, cursor_atom, uint64_t, uint64_t>::with<ok_atom>,
+  // Creates or replaces a device group (keyed by its name).
+  caf::replies_to<group_atom, device_group>::with<ok_atom>,
+  // Removes a device group (not_found if unknown).
+  caf::replies_to<group_atom, erase_atom, std::string>::with<ok_atom>,
   // Answers once every earlier message is processed, then terminates.
   caf::replies_to<shutdown_atom>::with<ok_atom>>;
 
@@ -263,6 +210,9 @@ using device_actor = caf::typed_actor<
   caf::reacts_to<log_atom, task_id, std::vector<log_line>>,
   // The device's screen now (PNG); conflict while it is offline.
   caf::replies_to<screen_atom>::with<std::string>,
+  // The device groups that hold the device now, by name (its device
+  // object shows them).
+  caf::reacts_to<group_atom, std::vector<std::string>>,
   // The device as GET /api/v1/device shows it.
   caf::replies_to<get_atom>::with<device_info>>;
 
@@ -304,7 +254,14 @@ using task_manager_actor = caf::typed_actor<
   // Every account, ordered by username.
   caf::replies_to<account_atom>::with<std::vector<account>>,
   // Removes an account.
-  caf::replies_to<account_atom, erase_atom, std::string>::with<ok_atom>>;
+  caf::replies_to<account_atom, erase_atom, std::string>::with<ok_atom>,
+  // Creates or replaces a device group (its serials must be known
+  // devices); replies with it as stored.
+  caf::replies_to<group_atom, device_group>::with<device_group>,
+  // Every device group, ordered by name.
+  caf::replies_to<group_atom>::with<std::vector<device_group>>,
+  // Removes a device group (not_found if unknown); its tasks stay.
+  caf::replies_to<group_atom, erase_atom, std::string>::with<ok_atom>>;
 
 /// The one actor a node publishes on its cluster port: device hosts prove
 /// the cluster secret here before anything else of the server hears them.
@@ -342,13 +299,36 @@ using webhook_keeper_actor = caf::typed_actor<
   // Stops every sender (each ends its attempt under way first).
   caf::replies_to<shutdown_atom>::with<ok_atom>>;
 
+/// Keeps the schedules: stores them, and at each of their slots (within a
+/// second) creates their tasks through the task manager, as a client
+/// would. Holds only each schedule's next firing, and sleeps until the
+/// earliest.
+using schedule_keeper_actor = caf::typed_actor<
+  // Creates a schedule (task body checked by a dry run of its create);
+  // replies with it, id, created_at and next_run_at set.
+  caf::replies_to<schedule_atom, schedule>::with<schedule>,
+  // Sets the fields a patch names (not_found if unknown); replies with
+  // the schedule.
+  caf::replies_to<schedule_atom, update_atom, schedule_patch>::with<schedule>,
+  // Every schedule, ascending id.
+  caf::replies_to<schedule_atom>::with<std::vector<schedule>>,
+  // One schedule (not_found if unknown).
+  caf::replies_to<schedule_atom, uint64_t>::with<schedule>,
+  // Removes a schedule (not_found if unknown); its tasks stay.
+  caf::replies_to<schedule_atom, erase_atom, uint64_t>::with<ok_atom>,
+  // Fires a schedule now, whatever its slots; replies with the task ids.
+  caf::replies_to<schedule_atom, run_atom,
+                  uint64_t>::with<std::vector<task_id>>,
+  // Timer (its own).
+  caf::reacts_to<tick_atom>>;
+
 /// The root supervisor of a server node: spawns the components, watches
 /// them, and stops them in order.
 using root_actor = caf::typed_actor<
   // The handles the HTTP layer talks to.
   caf::replies_to<get_atom>::with<task_manager_actor, store_reader_actor,
                                   gatekeeper_actor, event_hub_actor,
-                                  webhook_keeper_actor>,
+                                  webhook_keeper_actor, schedule_keeper_actor>,
   // Stops every component, the store last; answers once they are down.
   caf::replies_to<shutdown_atom>::with<ok_atom>>;
 

@@ -41,12 +41,13 @@ device_info info_of(const device_state& st) {
   info.battery = st.desc.battery;
   info.last_seen = st.last_seen;
   info.accounts = st.desc.accounts;
+  info.groups = st.groups;
   return info;
 }
 
 /// A device.updated event when what its host says of it changed (online,
-/// why not, node, driver, model, Android, battery, accounts); busy and
-/// idle are told by the task events of its runs.
+/// why not, node, driver, model, Android, battery, accounts) or its
+/// groups did; busy and idle are told by the task events of its runs.
 void announce(device_ptr self) {
   auto& st = self->state;
   if (!st.db)
@@ -59,6 +60,9 @@ void announce(device_ptr self) {
   said.append("\x1f").append(std::to_string(info.battery));
   for (auto& a : info.accounts)
     said.append("\x1f").append(a);
+  said.append("\x1e");
+  for (auto& g : info.groups)
+    said.append("\x1f").append(g);
   if (said == st.announced)
     return;
   st.announced = std::move(said);
@@ -337,6 +341,13 @@ device_actor::behavior_type device(device_ptr self, std::string serial,
         return; // a late result of a cancelled run
       self->send(st.manager, done_atom::value, std::move(r));
       release(self);
+    },
+    [=](group_atom, std::vector<std::string>& names) {
+      auto& st = self->state;
+      st.groups = std::move(names);
+      // A device its host has not shown yet is announced when it does.
+      if (!st.announced.empty())
+        announce(self);
     },
     [=](get_atom) { return info_of(self->state); },
   };

@@ -36,8 +36,9 @@ struct device_state {
   device_host_actor host; // invalid while never attached
   std::string node;
   bool online = false;
-  device_desc desc;     // as its host last described it
-  millis last_seen = 0; // last time its host reported it usable
+  device_desc desc;                // as its host last described it
+  std::vector<std::string> groups; // the device groups holding it, by name
+  millis last_seen = 0;            // last time its host reported it usable
   std::deque<queued_task> queue;
   task_id running = 0; // the task handed to the host (or being started;
                        // 0 when it was cancelled meanwhile)

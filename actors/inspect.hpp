@@ -14,7 +14,7 @@ typename Inspector::result_type inspect(Inspector& f, task& x) {
   return f(caf::meta::type_name("task"), x.id, x.serial, x.username,
            x.script_name, x.script_config, x.status, x.source, x.scheduled_at,
            x.created_at, x.started_at, x.finished_at, x.retry_count, x.remark,
-           x.node, x.queue_seq, x.auto_retry_count, x.exit_code);
+           x.node, x.queue_seq, x.auto_retry_count, x.exit_code, x.schedule_id);
 }
 
 /// An absent status travels as -1.
@@ -64,8 +64,8 @@ typename Inspector::result_type inspect(Inspector& f, device_desc& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, device_info& x) {
   return f(caf::meta::type_name("device_info"), x.serial, x.node, x.state,
-           x.running_task_id, x.queued, x.accounts, x.driver, x.state_reason,
-           x.model, x.android, x.battery, x.last_seen);
+           x.running_task_id, x.queued, x.accounts, x.groups, x.driver,
+           x.state_reason, x.model, x.android, x.battery, x.last_seen);
 }
 
 template <class Inspector>
@@ -107,16 +107,34 @@ typename Inspector::result_type inspect(Inspector& f, account& x) {
 }
 
 template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, device_group& x) {
+  return f(caf::meta::type_name("device_group"), x.name, x.serials,
+           x.created_at);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, schedule& x) {
+  return f(caf::meta::type_name("schedule"), x.id, x.name, x.enabled,
+           x.weekdays, x.times, x.task, x.created_at, x.armed_at, x.last_slot,
+           x.last_run_at, x.last_task_ids, x.next_run_at);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, schedule_patch& x) {
+  return f(caf::meta::type_name("schedule_patch"), x.id, x.fields, x.values);
+}
+
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, create_request& x) {
   return f(caf::meta::type_name("create_request"), x.serials, x.usernames,
-           x.script_name, x.multi_account, x.start_at, x.min_interval,
+           x.groups, x.script_name, x.multi_account, x.start_at, x.min_interval,
            x.max_interval, x.configs);
 }
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, create_command& x) {
   return f(caf::meta::type_name("create_command"), x.req, x.source,
-           x.idempotency_key, x.fingerprint);
+           x.idempotency_key, x.fingerprint, x.dry_run, x.firing);
 }
 
 template <class Inspector>

@@ -56,6 +56,10 @@ bool recover(store& db, millis now, task_manager_init& init,
   init.next_queue_seq = db.next_queue_seq();
   init.devices = db.devices();
   init.accounts = db.accounts();
+  if (auto g = db.groups(init.groups); g != store_errc::ok) {
+    error = std::string("reading the device groups failed: ") + to_string(g);
+    return false;
+  }
   return true;
 }
 
@@ -81,10 +85,14 @@ root_actor::behavior_type root(root_actor::stateful_pointer<root_state> self,
   std::vector<webhook> hooks;
   auto read = db->read_events(
     last_event > kept_events ? last_event - kept_events : 0, kept_events, held);
+  std::vector<schedule> schedules;
   if (read == store_errc::ok)
     read = db->webhooks(hooks);
+  if (read == store_errc::ok)
+    read = db->schedules(schedules);
   if (read != store_errc::ok) {
-    spdlog::critical("reading the events failed: {}", to_string(read));
+    spdlog::critical("reading the events, webhooks and schedules failed: {}",
+                     to_string(read));
     self->quit(make_error(ec::internal, "reading the events failed"));
     return root_actor::behavior_type::make_empty_behavior();
   }
@@ -104,6 +112,12 @@ root_actor::behavior_type root(root_actor::stateful_pointer<root_state> self,
   self->monitor(st.timer);
   if (st.limiter)
     self->monitor(st.limiter);
+  // After the manager, which knows every device and account at once: a
+  // slot missed while the server was down may fire right away.
+  st.handles.schedules = self->spawn(
+    schedule_keeper, st.db, st.handles.manager,
+    schedule_keeper_init{std::move(schedules), opts.schedule_catch_up, {}});
+  self->monitor(st.handles.schedules);
   gatekeeper_options gate;
   gate.secret = opts.cluster_secret;
   gate.ping_timeout = opts.ping_timeout;
@@ -151,11 +165,11 @@ root_actor::behavior_type root(root_actor::stateful_pointer<root_state> self,
     caf::anon_send(caf::actor_cast<root_actor>(self), shutdown_atom::value);
   });
   return {
-    [=](get_atom)
-      -> caf::result<task_manager_actor, store_reader_actor, gatekeeper_actor,
-                     event_hub_actor, webhook_keeper_actor> {
+    [=](get_atom) -> caf::result<task_manager_actor, store_reader_actor,
+                                 gatekeeper_actor, event_hub_actor,
+                                 webhook_keeper_actor, schedule_keeper_actor> {
       auto& h = self->state.handles;
-      return {h.manager, h.db, h.gate, h.hub, h.hooks};
+      return {h.manager, h.db, h.gate, h.hub, h.hooks, h.schedules};
     },
     [=](shutdown_atom) -> caf::result<ok_atom> {
       auto& st = self->state;
@@ -166,6 +180,7 @@ root_actor::behavior_type root(root_actor::stateful_pointer<root_state> self,
       self->send_exit(st.handles.hooks, caf::exit_reason::user_shutdown);
       self->send_exit(st.handles.hub, caf::exit_reason::user_shutdown);
       self->send_exit(st.handles.gate, caf::exit_reason::user_shutdown);
+      self->send_exit(st.handles.schedules, caf::exit_reason::user_shutdown);
       self->send_exit(st.handles.manager, caf::exit_reason::user_shutdown);
       self->send_exit(st.timer, caf::exit_reason::user_shutdown);
       if (st.limiter)

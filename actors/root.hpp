@@ -4,6 +4,7 @@
 #pragma once
 
 #include "actors/local_host.hpp"
+#include "actors/schedule_keeper.hpp"
 #include "actors/task_manager.hpp"
 #include "actors/webhook_keeper.hpp"
 
@@ -26,6 +27,7 @@ struct server_handles {
   gatekeeper_actor gate;
   event_hub_actor hub;
   webhook_keeper_actor hooks;
+  schedule_keeper_actor schedules;
 };
 
 /// What the node's components are started with.
@@ -38,6 +40,9 @@ struct node_options {
   /// A remote node whose pings stop this long is lost.
   caf::timespan ping_timeout = std::chrono::seconds(3);
   webhook_options webhooks;
+  /// A slot missed while the server was down fires at start-up if it is
+  /// younger than this (schedule.catch-up).
+  millis schedule_catch_up = default_catch_up;
 };
 
 struct root_state {

@@ -1,6 +1,7 @@
 #include "actors/script_runner.hpp"
 
 #include "model/run_policy.hpp"
+#include "model/secrets.hpp"
 
 #include <caf/actor_cast.hpp>
 #include <caf/behavior.hpp>
@@ -105,7 +106,9 @@ caf::behavior script_runner(runner_ptr self, device_actor device,
   host::process_spec spec;
   spec.executable = path;
   spec.env = script_environment(st.order, st.opts);
+  // The one place a secret leaves tmx in clear: the script needs it.
   spec.stdin_data = st.order.t.script_config;
+  st.secrets = secrets_of(spec.stdin_data);
   auto me = caf::actor_cast<caf::actor>(self);
   st.process = host::script_process::start(
     std::move(spec), host::process_limits{},
@@ -126,6 +129,9 @@ caf::behavior script_runner(runner_ptr self, device_actor device,
       std::vector<log_line> out;
       out.reserve(lines.size());
       for (auto& line : lines) {
+        // Before the remark and the log see it: neither may show a key.
+        if (!st.secrets.empty())
+          line.text = redacted(line.text, st.secrets);
         st.output.line(line.is_stderr, line.text);
         out.push_back({line.at, std::move(line.text)});
       }

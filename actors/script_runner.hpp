@@ -29,6 +29,8 @@ struct script_runner_state {
   run_order order;
   script_run_options opts;
   script_output output;
+  /// The config's secrets: redacted from every line before it is kept.
+  std::vector<std::string> secrets;
   bool cancelled = false; // ended by its host: reports nothing
   bool timed_out = false;
   // Last: destroyed first when the runner ends, which kills what is left of

@@ -46,6 +46,8 @@ std::vector<std::string> sim_steps(const task& t) {
             t.script_name + " tapped"};
   if (t.script_name == "account_warmup")
     return {"opening the app", "watching the feed", "liking by probability"};
+  if (t.script_name == "comment")
+    return {"opening the post", "writing the comment", "posting the comment"};
   return {"opening the app", "running " + t.script_name};
 }
 

@@ -102,6 +102,34 @@ store_behavior(store_actor::stateful_pointer<store_state> self,
       publish(self);
       return ok_atom::value;
     },
+    [=](create_atom, const std::vector<task>& tasks,
+        const idempotency_record& key,
+        const schedule& firing) -> caf::result<ok_atom> {
+      auto e = timed([&] {
+        return self->state.db->insert(tasks, key.key.empty() ? nullptr : &key,
+                                      &firing);
+      });
+      if (e == store_errc::not_found)
+        return make_error(ec::not_found, "no such schedule");
+      if (e != store_errc::ok)
+        return failure(*self->state.db, e, "insert of a schedule's tasks");
+      publish(self);
+      return ok_atom::value;
+    },
+    [=](schedule_atom, schedule& s) -> caf::result<schedule> {
+      auto e = timed([&] { return self->state.db->put_schedule(s); });
+      if (e != store_errc::ok)
+        return failure(*self->state.db, e, "schedule write");
+      return s;
+    },
+    [=](schedule_atom, erase_atom, uint64_t id) -> caf::result<ok_atom> {
+      auto e = timed([&] { return self->state.db->erase_schedule(id); });
+      if (e == store_errc::not_found)
+        return make_error(ec::not_found, "no such schedule");
+      if (e != store_errc::ok)
+        return failure(*self->state.db, e, "schedule removal");
+      return ok_atom::value;
+    },
     [=](update_atom, const std::vector<task>& tasks,
         const std::vector<task_log>& logs) -> caf::result<ok_atom> {
       auto e = timed([&] { return self->state.db->update(tasks, logs); });
@@ -264,6 +292,21 @@ store_behavior(store_actor::stateful_pointer<store_state> self,
         return make_error(ec::not_found, "no such webhook");
       if (e != store_errc::ok)
         return failure(*self->state.db, e, "webhook cursor write");
+      return ok_atom::value;
+    },
+    [=](group_atom, const device_group& g) -> caf::result<ok_atom> {
+      auto e = timed([&] { return self->state.db->put_group(g); });
+      if (e != store_errc::ok)
+        return failure(*self->state.db, e, "group write");
+      return ok_atom::value;
+    },
+    [=](group_atom, erase_atom,
+        const std::string& name) -> caf::result<ok_atom> {
+      auto e = timed([&] { return self->state.db->erase_group(name); });
+      if (e == store_errc::not_found)
+        return make_error(ec::not_found, "no such group");
+      if (e != store_errc::ok)
+        return failure(*self->state.db, e, "group removal");
       return ok_atom::value;
     },
     [=](publish_atom) {

@@ -113,9 +113,12 @@ task_manager_actor handle(manager_ptr self) {
 
 device_actor& spawn_device(manager_ptr self, const std::string& serial) {
   auto& slot = self->state.devices[serial];
-  if (!slot)
-    slot = self->spawn<caf::linked>(device, serial, handle(self),
-                                    self->state.limiter, self->state.db);
+  if (slot)
+    return slot;
+  slot = self->spawn<caf::linked>(device, serial, handle(self),
+                                  self->state.limiter, self->state.db);
+  if (auto names = self->state.groups.of(serial); !names.empty())
+    self->send(slot, group_atom::value, std::move(names));
   return slot;
 }
 

@@ -26,14 +26,26 @@ void create(manager_ptr self, create_command cmd,
     if (!cmd.idempotency_key.empty())
       self->state.keys_in_flight.erase(cmd.idempotency_key);
   };
+  // Group mode is device mode over the groups' serials as they are now.
+  if (!cmd.req.groups.empty()) {
+    auto err = st.groups.serials_of(cmd.req.groups, cmd.req.serials);
+    if (err) {
+      release_key();
+      rp.deliver(make_error(err.code, err.message));
+      return;
+    }
+  }
   plan_context ctx{[&](const std::string& serial) {
                      return st.devices.count(serial) != 0;
                    },
                    &st.accounts, st.clock(), st.next_id, st.next_queue_seq};
   auto plan = plan_tasks(cmd.req, cmd.source, ctx, st.rng);
-  if (plan.error) {
+  if (plan.error || cmd.dry_run) {
     release_key();
-    rp.deliver(make_error(plan.error.code, plan.error.message));
+    if (plan.error)
+      rp.deliver(make_error(plan.error.code, plan.error.message));
+    else
+      rp.deliver(std::vector<task_id>{});
     return;
   }
   // Ids are never reused: taken now, whether or not the write succeeds.
@@ -41,24 +53,35 @@ void create(manager_ptr self, create_command cmd,
   st.next_queue_seq += plan.tasks.size();
   idempotency_record key;
   std::vector<task_id> ids;
-  for (auto& t : plan.tasks)
+  for (auto& t : plan.tasks) {
     ids.push_back(t.id);
+    t.schedule_id = cmd.firing.id;
+  }
   if (!cmd.idempotency_key.empty())
     key = {cmd.idempotency_key, cmd.fingerprint, ids, ctx.now};
+  cmd.firing.last_task_ids = ids;
   auto tasks = std::make_shared<std::vector<task>>(std::move(plan.tasks));
-  self->request(st.db, request_timeout, create_atom::value, *tasks, key)
-    .then(
-      [=](ok_atom) mutable {
-        release_key();
-        metrics::count_created(cmd.source, tasks->size());
-        for (auto& t : *tasks)
-          admit(self, t);
-        rp.deliver(ids);
-      },
-      [=](caf::error& err) mutable {
-        release_key();
-        rp.deliver(err);
-      });
+  auto stored = [=](ok_atom) mutable {
+    release_key();
+    metrics::count_created(cmd.source, tasks->size());
+    for (auto& t : *tasks)
+      admit(self, t);
+    rp.deliver(ids);
+  };
+  auto refused = [=](caf::error& err) mutable {
+    release_key();
+    rp.deliver(err);
+  };
+  // A schedule's firing is stored with its tasks: it happened exactly
+  // when they exist.
+  if (cmd.firing.id == 0)
+    self->request(st.db, request_timeout, create_atom::value, *tasks, key)
+      .then(stored, refused);
+  else
+    self
+      ->request(st.db, request_timeout, create_atom::value, *tasks, key,
+                cmd.firing)
+      .then(stored, refused);
 }
 
 void create_with_key(manager_ptr self, create_command cmd,
@@ -270,6 +293,8 @@ task_manager_actor::behavior_type task_manager(manager_ptr self, store_actor db,
   });
   for (auto& a : init.accounts)
     st.accounts.put(a);
+  for (auto& g : init.groups)
+    st.groups.put(std::move(g));
   for (auto& serial : init.devices)
     spawn_device(self, serial);
   for (auto& t : init.pending)
@@ -337,6 +362,16 @@ task_manager_actor::behavior_type task_manager(manager_ptr self, store_actor db,
       return promise<ok_atom>(self, [&](auto rp) {
         erase_account(self, username, rp);
       });
+    },
+    [=](group_atom, device_group& g) {
+      return promise<device_group>(self, [&](auto rp) {
+        put_group(self, std::move(g), rp);
+      });
+    },
+    [=](group_atom) { return self->state.groups.all(); },
+    [=](group_atom, erase_atom, const std::string& name) {
+      return promise<ok_atom>(self,
+                              [&](auto rp) { erase_group(self, name, rp); });
     },
   };
 }

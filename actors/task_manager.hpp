@@ -30,6 +30,7 @@ struct task_manager_init {
   millis loaded_until = 0;          // later due times come from the store
   std::vector<std::string> devices; // every serial ever seen
   std::vector<account> accounts;
+  std::vector<device_group> groups;
   std::function<millis()> clock; // wall clock unless a test drives it
   retry_policy retry;
   double timeout_scale = 1.0; // runner.timeout-scale
@@ -63,6 +64,7 @@ struct task_manager_state {
   std::map<std::string, caf::actor_addr> device_hosts;
   std::set<caf::actor_addr> watched_hosts;
   account_registry accounts;
+  group_registry groups;
   std::map<std::string, account_actor> gates;
   std::unordered_set<std::string> keys_in_flight;
   std::mt19937_64 rng{std::random_device{}()};

@@ -67,4 +67,16 @@ void finish(manager_ptr self, run_result r);
 void wake(manager_ptr self, const std::vector<task_id>& ids);
 void append_lines(manager_ptr self, task_id id, std::vector<log_line> lines);
 
+// -- device groups (task_groups.cpp) ------------------------------------------
+
+/// Stores the group (its serials must be known devices), then takes it
+/// over and tells the devices it adds or drops.
+void put_group(manager_ptr self, device_group g,
+               caf::typed_response_promise<device_group> rp);
+/// Removes the group from the store, then from memory and its devices.
+void erase_group(manager_ptr self, const std::string& name,
+                 caf::typed_response_promise<ok_atom> rp);
+/// Tells the device of each of `serials` the groups that hold it now.
+void tell_groups(manager_ptr self, const std::vector<std::string>& serials);
+
 } // namespace tmx::manager

@@ -51,6 +51,19 @@ public:
   void erase_webhook(const exchange_ptr& ex, const path_param& id);
   void webhook_deliveries(const exchange_ptr& ex, const path_param& id);
 
+  // Device groups (http/group_endpoints.cpp).
+  void list_groups(const exchange_ptr& ex, const path_param& p);
+  void put_group(const exchange_ptr& ex, const path_param& p);
+  void erase_group(const exchange_ptr& ex, const path_param& name);
+
+  // Schedules (http/schedule_endpoints.cpp).
+  void list_schedules(const exchange_ptr& ex, const path_param& p);
+  void add_schedule(const exchange_ptr& ex, const path_param& p);
+  void get_schedule(const exchange_ptr& ex, const path_param& id);
+  void update_schedule(const exchange_ptr& ex, const path_param& id);
+  void erase_schedule(const exchange_ptr& ex, const path_param& id);
+  void run_schedule(const exchange_ptr& ex, const path_param& id);
+
 private:
   /// Sends `xs` to `dest` and answers `ex` with `on_ok` of the reply, or
   /// with the error: the one place where a request meets an actor.

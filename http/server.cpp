@@ -145,6 +145,15 @@ struct http_server::impl {
       {"/api/v1/webhook/:id", http_method_delete(), &e::erase_webhook},
       {"/api/v1/webhook/:id/deliveries", http_method_get(),
        &e::webhook_deliveries},
+      {"/api/v1/group", http_method_get(), &e::list_groups},
+      {"/api/v1/group", http_method_post(), &e::put_group},
+      {"/api/v1/group/:name", http_method_delete(), &e::erase_group},
+      {"/api/v1/schedule", http_method_get(), &e::list_schedules},
+      {"/api/v1/schedule", http_method_post(), &e::add_schedule},
+      {"/api/v1/schedule/:id", http_method_get(), &e::get_schedule},
+      {"/api/v1/schedule/:id", http_method_post(), &e::update_schedule},
+      {"/api/v1/schedule/:id", http_method_delete(), &e::erase_schedule},
+      {"/api/v1/schedule/:id/run", http_method_post(), &e::run_schedule},
     };
     return table;
   }

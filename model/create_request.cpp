@@ -4,6 +4,7 @@
 
 #include "model/text.hpp"
 
+#include "model/field_rules.hpp"
 #include "model/request_parsing.hpp"
 #include "model/script_config.hpp"
 #include "model/time.hpp"
@@ -36,7 +37,8 @@ std::string text_of(const Value& v) {
   return {v.GetString(), v.GetStringLength()};
 }
 
-// serials / usernames: absent is fine here, exactly-one is checked later.
+// serials / usernames / groups: absent is fine here, exactly-one is checked
+// later.
 api_error read_names(const Value& body, const char* name,
                      std::vector<std::string>& out) {
   const Value* list = field(body, name);
@@ -63,14 +65,20 @@ api_error read_targets(const Value& body, create_request& out) {
     return err;
   if (auto err = read_names(body, "usernames", out.usernames))
     return err;
-  if (!out.serials.empty() && !out.usernames.empty())
-    return invalid("give either serials or usernames, not both");
-  if (!out.serials.empty() || !out.usernames.empty())
+  if (auto err = read_names(body, "groups", out.groups))
+    return err;
+  auto given = !out.serials.empty() + !out.usernames.empty()
+               + !out.groups.empty();
+  if (given > 1)
+    return invalid("give exactly one of serials, usernames or groups");
+  if (given == 1)
     return {};
-  if (field(body, "usernames") != nullptr)
-    return invalid("usernames must be a non-empty array of strings");
+  for (auto name : {"usernames", "groups"})
+    if (field(body, name) != nullptr)
+      return invalid(std::string(name)
+                     + " must be a non-empty array of strings");
   return invalid("serials must be a non-empty array of strings (or give "
-                 "usernames)");
+                 "usernames or groups)");
 }
 
 api_error read_script_name(const Value& body, std::string& out) {
@@ -113,16 +121,6 @@ api_error read_schedule(const Value& body, millis now, create_request& out) {
   return {};
 }
 
-// A name the config gives twice (perhaps ""): the rules see the first, a
-// script reading the config (Python's json keeps the last) the other.
-std::optional<std::string> repeated_name(const Value& config) {
-  std::set<std::string_view> seen;
-  for (const auto& m : config.GetObject())
-    if (!seen.insert({m.name.GetString(), m.name.GetStringLength()}).second)
-      return std::string(m.name.GetString(), m.name.GetStringLength());
-  return std::nullopt;
-}
-
 // False when the writer refuses a value: RapidJSON 1.1.0 reads some numbers
 // past the range of a double ("10e308") as infinity, which JSON cannot
 // hold, and the text would end there.
@@ -134,17 +132,21 @@ bool compact(const Value& v, std::string& out) {
   return written;
 }
 
-// One config per target, each naming only its target in target_users. The
-// validated config holds the targets in target_users; target_user and
-// target_username were folded into it and would contradict it.
-void fan_out(Value& config, Value::AllocatorType& alloc,
-             std::vector<std::string>& out) {
-  for (auto key : {"target_user", "target_username"}) {
-    auto it = config.FindMember(key);
+// One config per target, each naming only its target in the rule's list
+// (target_users, target_post_urls). The validated config holds the targets
+// there; the folded fields (target_user, ...) would contradict it.
+void fan_out(const target_fan_out& rule, Value& config,
+             Value::AllocatorType& alloc, std::vector<std::string>& out) {
+  for (auto key : rule.folded) {
+    if (key.empty())
+      continue;
+    auto it = config.FindMember(
+      Value(rapidjson::StringRef(key.data(), key.size())));
     if (it != config.MemberEnd())
       config.EraseMember(it);
   }
-  auto slot = config.FindMember("target_users");
+  auto slot = config.FindMember(
+    Value(rapidjson::StringRef(rule.list.data(), rule.list.size())));
   Value targets;
   targets.Swap(slot->value);
   for (auto& target : targets.GetArray()) {
@@ -171,7 +173,8 @@ api_error parse_create_request(std::string_view body, millis now,
     if (!multi->IsBool())
       return invalid("enable_multi_account must be a boolean");
     if (multi->GetBool() && !out.usernames.empty())
-      return invalid("enable_multi_account is only allowed with serials");
+      return invalid("enable_multi_account is only allowed with serials or "
+                     "groups");
     out.multi_account = multi->GetBool();
   }
   if (auto err = read_schedule(doc, now, out))
@@ -181,7 +184,9 @@ api_error parse_create_request(std::string_view body, millis now,
     return invalid("script_config is required");
   if (!config->value.IsObject())
     return invalid("script_config must be an object");
-  if (auto twice = repeated_name(config->value))
+  // A name given twice (perhaps ""): the rules see the first, a script
+  // reading the config (Python's json keeps the last) the other.
+  if (auto twice = rules::repeated_name(config->value))
     return invalid("script_config gives '" + *twice + "' twice");
   auto& alloc = doc.GetAllocator();
   if (auto err = validate_script_config(out.script_name, config->value, alloc))
@@ -190,8 +195,8 @@ api_error parse_create_request(std::string_view body, millis now,
   if (!compact(config->value, whole))
     return invalid("script_config holds a number beyond the range of a "
                    "double");
-  if (fans_out_per_target(out.script_name))
-    fan_out(config->value, alloc, out.configs);
+  if (auto rule = fan_out_of(out.script_name); !rule.list.empty())
+    fan_out(rule, config->value, alloc, out.configs);
   else
     out.configs.push_back(std::move(whole));
   return {};

@@ -12,16 +12,21 @@
 namespace tmx {
 
 struct create_request {
-  std::vector<std::string> serials;   // device mode (exactly one of these
-  std::vector<std::string> usernames; // two is non-empty)
+  // Exactly one of these three is non-empty.
+  std::vector<std::string> serials;   // device mode
+  std::vector<std::string> usernames; // username mode
+  std::vector<std::string> groups;    // group mode: device mode over the
+                                      // groups' serials
   std::string script_name;
-  bool multi_account = false; // device mode only
+  bool multi_account = false; // device and group mode only
   millis start_at = 0;        // 0 = now (no start_time given)
   int min_interval = 0;       // minutes, 0 <= min <= max
   int max_interval = 0;
   /// One compact JSON object per fan-out unit, defaults applied: one entry
   /// for most scripts; for follow/unfollow one per target user, each with
-  /// "target_users": [that target] and no "target_user".
+  /// "target_users": [that target] and no "target_user"; for comment one
+  /// per post URL, with "target_post_urls": [that URL] and no
+  /// "target_post_url".
   std::vector<std::string> configs;
 };
 

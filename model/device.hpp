@@ -33,8 +33,9 @@ struct device_info {
   task_id running_task_id = 0; // 0 = none
   uint64_t queued = 0;
   std::vector<std::string> accounts;
-  std::string driver;       // "" = never attached
-  std::string state_reason; // "" while online
+  std::vector<std::string> groups; // the device groups holding it, by name
+  std::string driver;              // "" = never attached
+  std::string state_reason;        // "" while online
   std::string model;
   std::string android;
   int battery = -1;

@@ -11,7 +11,7 @@ void write_device(json_writer& w, const device_info& d) {
   put_id(w, "running_task_id", d.running_task_id);
   put_count(w, "queued", d.queued);
   put_strings(w, "accounts", d.accounts);
-  put_strings(w, "groups", {});
+  put_strings(w, "groups", d.groups);
   put_or_null(w, "driver", d.driver);
   put(w, "state_reason", d.state_reason);
   put_or_null(w, "model", d.model);

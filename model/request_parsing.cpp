@@ -53,8 +53,8 @@ api_error parse_list_query(const query_lookup& query, task_filter& filter,
   if (auto v = query("script_name"))
     filter.script_name = std::string(*v);
   if (auto v = query("source")) {
-    if (*v != "api" && *v != "ui")
-      return invalid("source must be \"api\" or \"ui\"");
+    if (*v != "api" && *v != "ui" && *v != "schedule")
+      return invalid("source must be \"api\", \"ui\" or \"schedule\"");
     filter.source = std::string(*v);
   }
   return parse_paging(query, page);
@@ -121,10 +121,7 @@ api_error parse_json_body(std::string_view body, rapidjson::Document& doc) {
   return {};
 }
 
-namespace {
-
-/// A body that must be a JSON object whose strings are all UTF-8.
-api_error parse_object(std::string_view body, rapidjson::Document& doc) {
+api_error parse_json_object(std::string_view body, rapidjson::Document& doc) {
   if (nests_too_deep(body))
     return invalid("body nests deeper than " + std::to_string(max_json_depth)
                    + " levels");
@@ -136,11 +133,9 @@ api_error parse_object(std::string_view body, rapidjson::Document& doc) {
   return {};
 }
 
-} // namespace
-
 api_error parse_batch_ids(std::string_view body, std::vector<task_id>& ids) {
   rapidjson::Document doc;
-  if (auto err = parse_object(body, doc))
+  if (auto err = parse_json_object(body, doc))
     return err;
   auto it = doc.FindMember("task_ids");
   if (it == doc.MemberEnd() || !it->value.IsArray() || it->value.Empty())
@@ -159,7 +154,7 @@ api_error parse_batch_ids(std::string_view body, std::vector<task_id>& ids) {
 
 api_error parse_account(std::string_view body, account& out) {
   rapidjson::Document doc;
-  if (auto err = parse_object(body, doc))
+  if (auto err = parse_json_object(body, doc))
     return err;
   auto text = [&](const char* name, std::string& into) -> api_error {
     auto it = doc.FindMember(name);

@@ -80,6 +80,10 @@ page_of<account> select_accounts(const std::vector<account>& all,
 /// (no sign, no escapes).
 bool parse_task_id(std::string_view text, task_id& out);
 
+/// A body that must be a JSON object whose strings are all UTF-8, nesting
+/// at most max_json_depth levels (model/text.hpp); 40001 otherwise.
+api_error parse_json_object(std::string_view body, rapidjson::Document& doc);
+
 /// The body of DELETE /api/v1/task/batch: 1-1000 ids, a repeated id kept
 /// once, in the order given.
 api_error parse_batch_ids(std::string_view body, std::vector<task_id>& ids);

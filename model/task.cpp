@@ -28,7 +28,7 @@ bool operator==(const task& a, const task& b) {
          && a.retry_count == b.retry_count && a.remark == b.remark
          && a.node == b.node && a.queue_seq == b.queue_seq
          && a.auto_retry_count == b.auto_retry_count
-         && a.exit_code == b.exit_code;
+         && a.exit_code == b.exit_code && a.schedule_id == b.schedule_id;
 }
 
 } // namespace tmx

@@ -38,7 +38,7 @@ struct task {
   std::string script_name;
   std::string script_config; // compact JSON object text, defaults applied
   task_status status = task_status::pending;
-  std::string source = "api"; // "api" | "ui"
+  std::string source = "api"; // "api" | "ui" | "schedule"
   millis scheduled_at = 0;    // 0 = as soon as possible
   millis created_at = 0;
   millis started_at = 0;
@@ -53,6 +53,8 @@ struct task {
   uint32_t auto_retry_count = 0;
   /// The script process's exit code of the last run, or no_exit_code.
   int exit_code = no_exit_code;
+  /// The schedule that created the task, 0 = none (JSON null).
+  uint64_t schedule_id = 0;
 
   bool active() const {
     return status == task_status::pending || status == task_status::running;

@@ -1,6 +1,7 @@
 // The contract's task object (see task_json.hpp).
 #include "model/task_json.hpp"
 
+#include "model/secrets.hpp"
 #include "model/time.hpp"
 
 #include <algorithm>
@@ -61,13 +62,20 @@ void write_task(json_writer& w, const task& t, millis now) {
   put_or_null(w, "username", t.username);
   put(w, "script_name", t.script_name);
   w.Key("script_config");
-  const auto& cfg = t.script_config.empty() ? std::string("{}")
-                                            : t.script_config;
+  // Secrets are shown as "***" wherever a task is rendered (API, events,
+  // webhooks, tmxctl db dump): this is the one place that renders them.
+  auto masked = masked_config(t.script_config);
+  std::string_view cfg = t.script_config;
+  if (masked)
+    cfg = *masked;
+  else if (cfg.empty())
+    cfg = "{}";
   w.RawValue(cfg.data(), cfg.size(), rapidjson::kObjectType);
   w.Key("status");
   w.Int(static_cast<int>(t.status));
   put(w, "status_text", status_text(t.status));
   put(w, "source", t.source);
+  put_id(w, "schedule_id", t.schedule_id);
   put_time(w, "scheduled_at", t.scheduled_at);
   put_time(w, "created_at", t.created_at);
   put_time(w, "started_at", t.started_at);

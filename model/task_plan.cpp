@@ -23,18 +23,21 @@ api_error resolve_usernames(const create_request& req,
   return {};
 }
 
+// Device mode, and group mode once the groups are serials (its errors
+// then name the groups, which the request gave).
 api_error resolve_serials(const create_request& req, const plan_context& ctx,
                           std::vector<unit>& units) {
+  std::string field = req.groups.empty() ? "serials" : "groups";
   for (auto& serial : req.serials) {
     if (!ctx.known_device(serial))
-      return invalid("serials: unknown device '" + serial + "'");
+      return invalid(field + ": unknown device '" + serial + "'");
     if (!req.multi_account) {
       units.emplace_back(serial, "");
       continue;
     }
     auto names = ctx.accounts->enabled_on(serial);
     if (names.empty())
-      return invalid("serials: device '" + serial
+      return invalid(field + ": device '" + serial
                      + "' has no enabled accounts");
     for (auto& name : names)
       units.emplace_back(serial, name);
@@ -47,6 +50,12 @@ api_error resolve_serials(const create_request& req, const plan_context& ctx,
 task_plan plan_tasks(const create_request& req, const std::string& source,
                      const plan_context& ctx, std::mt19937_64& rng) {
   task_plan out;
+  if (!req.groups.empty() && req.serials.empty()) {
+    // The caller resolves the groups first (group_registry::serials_of):
+    // planning them as they are would create nothing and say nothing.
+    out.error = {ec::internal, "internal error: groups not resolved"};
+    return out;
+  }
   std::vector<unit> units;
   out.error = req.usernames.empty()
                 ? resolve_serials(req, ctx, units)

@@ -33,7 +33,9 @@ struct plan_context {
 constexpr size_t max_tasks_per_create = 100'000;
 
 /// Ids and queue positions are taken in order from the context's firsts;
-/// more than max_tasks_per_create tasks is an error naming the count.
+/// more than max_tasks_per_create tasks is an error naming the count. A
+/// request in group mode must have its groups resolved into `serials`
+/// first (group_registry::serials_of); it is then planned as device mode.
 task_plan plan_tasks(const create_request& req, const std::string& source,
                      const plan_context& ctx, std::mt19937_64& rng);
 

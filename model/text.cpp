@@ -93,6 +93,19 @@ bool nests_too_deep(std::string_view body) {
   return false;
 }
 
+bool starts_with_nocase(std::string_view text, std::string_view prefix) {
+  if (text.size() < prefix.size())
+    return false;
+  for (size_t i = 0; i < prefix.size(); ++i) {
+    char c = text[i];
+    if (c >= 'A' && c <= 'Z')
+      c = static_cast<char>(c - 'A' + 'a');
+    if (c != prefix[i])
+      return false;
+  }
+  return true;
+}
+
 bool same_secret(std::string_view a, std::string_view b) {
   if (a.size() != b.size())
     return false;

@@ -30,6 +30,10 @@ constexpr int max_json_depth = 64;
 /// inside strings do not count): decided on the text, before any parser.
 bool nests_too_deep(std::string_view body);
 
+/// Whether `text` starts with `prefix` (lowercase ASCII), ignoring the case
+/// of ASCII letters: URL schemes ("https://").
+bool starts_with_nocase(std::string_view text, std::string_view prefix);
+
 /// Whether `a` equals `b`, in a time that depends on the lengths only, not
 /// on where the first difference is (secrets, tokens).
 bool same_secret(std::string_view a, std::string_view b);

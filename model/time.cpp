@@ -180,6 +180,10 @@ std::string format_time(millis t) {
   return buf;
 }
 
+bool parse_clock_time(std::string_view text, int& hour, int& minute) {
+  return parse_clock(text, hour, minute);
+}
+
 bool parse_start_time(std::string_view text, millis now, millis& out,
                       std::string& error) {
   int hour, minute;

@@ -23,4 +23,8 @@ std::string format_time(millis t);
 bool parse_start_time(std::string_view text, millis now, millis& out,
                       std::string& error);
 
+/// A wall-clock time of day, "HH:MM" or "H:MM" (24 h), as start_time and
+/// a schedule's times read it; false on anything else.
+bool parse_clock_time(std::string_view text, int& hour, int& minute);
+
 } // namespace tmx

@@ -13,19 +13,6 @@ namespace tmx {
 
 namespace {
 
-bool starts_with_nocase(std::string_view text, std::string_view prefix) {
-  if (text.size() < prefix.size())
-    return false;
-  for (size_t i = 0; i < prefix.size(); ++i) {
-    char c = text[i];
-    if (c >= 'A' && c <= 'Z')
-      c = static_cast<char>(c - 'A' + 'a');
-    if (c != prefix[i])
-      return false;
-  }
-  return true;
-}
-
 /// Sent as registered (no escaping on the way): printable ASCII only.
 bool unprintable(char c) {
   auto u = static_cast<unsigned char>(c);

@@ -124,6 +124,7 @@ std::string encode(const task& t) {
   w.i64(t.scheduled_at).i64(t.created_at).i64(t.started_at);
   w.i64(t.finished_at).u64(t.retry_count).str(t.remark).str(t.node);
   w.u64(t.queue_seq).u64(t.auto_retry_count).i64(t.exit_code);
+  w.u64(t.schedule_id);
   return w.take();
 }
 
@@ -145,6 +146,9 @@ bool decode(std::string_view in, task& out) {
       && !(r.i64(exit_code) && exit_code >= no_exit_code && exit_code <= 255))
     return false;
   out.exit_code = static_cast<int>(exit_code);
+  out.schedule_id = 0; // formats 1 to 3 have none
+  if (r.format() >= 4 && !r.u64(out.schedule_id))
+    return false;
   out.status = static_cast<task_status>(status);
   return r.done() && status < status_count;
 }
@@ -269,6 +273,73 @@ bool decode(std::string_view in, webhook& out) {
     out.events.push_back(static_cast<event_type>(type));
   }
   return r.str(out.secret) && r.i64(out.created_at) && r.done();
+}
+
+std::string encode(const device_group& g) {
+  record_writer w{group_format};
+  w.u64(g.serials.size());
+  for (auto& serial : g.serials)
+    w.str(serial);
+  w.i64(g.created_at);
+  return w.take();
+}
+
+bool decode(std::string_view in, device_group& out) {
+  record_reader r{in, group_format};
+  uint64_t n = 0;
+  if (!r.count(n))
+    return false;
+  out.serials.assign(n, {});
+  for (auto& serial : out.serials)
+    if (!r.str(serial))
+      return false;
+  return r.i64(out.created_at) && r.done();
+}
+
+std::string encode(const schedule& s) {
+  record_writer w{schedule_format};
+  w.str(s.name).byte(s.enabled ? 1 : 0).u64(s.weekdays.size());
+  for (auto day : s.weekdays)
+    w.byte(day);
+  w.u64(s.times.size());
+  for (auto minute : s.times)
+    w.u64(minute);
+  w.str(s.task).i64(s.created_at).i64(s.armed_at).i64(s.last_slot);
+  w.i64(s.last_run_at).u64(s.last_task_ids.size());
+  for (auto id : s.last_task_ids)
+    w.u64(id);
+  return w.take();
+}
+
+bool decode(std::string_view in, schedule& out) {
+  record_reader r{in, schedule_format};
+  uint8_t enabled = 0;
+  uint64_t n = 0;
+  if (!(r.str(out.name) && r.byte(enabled) && enabled <= 1 && r.count(n)))
+    return false;
+  out.enabled = enabled != 0;
+  out.weekdays.assign(n, 0);
+  for (auto& day : out.weekdays)
+    if (!r.byte(day) || day < 1 || day > 7)
+      return false;
+  if (!r.count(n))
+    return false;
+  out.times.assign(n, 0);
+  for (auto& minute : out.times) {
+    uint64_t m = 0;
+    if (!r.u64(m) || m >= 24 * 60)
+      return false;
+    minute = static_cast<uint16_t>(m);
+  }
+  if (!(r.str(out.task) && r.i64(out.created_at) && r.i64(out.armed_at)
+        && r.i64(out.last_slot) && r.i64(out.last_run_at) && r.count(n)))
+    return false;
+  out.last_task_ids.assign(n, 0);
+  for (auto& id : out.last_task_ids)
+    if (!r.u64(id))
+      return false;
+  out.next_run_at = 0;
+  return r.done();
 }
 
 } // namespace tmx::codec

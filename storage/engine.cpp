@@ -258,7 +258,8 @@ bool store::impl::load_state(std::string& error) {
                   readable ? to_string(e) : "a value is not a u64");
   for (auto [key, out] : {std::pair{keys::next_id, &next_id},
                           std::pair{keys::next_queue_seq, &next_queue_seq},
-                          std::pair{keys::next_webhook_id, &next_webhook_id}})
+                          std::pair{keys::next_webhook_id, &next_webhook_id},
+                          std::pair{keys::next_schedule_id, &next_schedule_id}})
     if (auto s = read_meta(key, *out); !s.ok() && !s.IsNotFound())
       return refuse(error, "cannot read " + std::string(key), s.ToString());
   // next_id is written with every insert; the highest stored id is a

@@ -38,11 +38,13 @@ enum class cf : size_t {
   logs,        // id → log record
   events,      // event id → event record (the outbox of the event hub)
   webhooks,    // 'w' | id → webhook record; 'c' | id → u64 cursor
+  groups,      // group name → group record (device groups)
+  schedules,   // schedule id → schedule record (recurring tasks)
 };
 
-constexpr std::array<const char*, 10> cf_names{
-  "tasks",   "index",       "counters", "meta",   "accounts",
-  "devices", "idempotency", "logs",     "events", "webhooks"};
+constexpr std::array<const char*, 12> cf_names{
+  "tasks",       "index", "counters", "meta",     "accounts", "devices",
+  "idempotency", "logs",  "events",   "webhooks", "groups",   "schedules"};
 
 store_errc errc_of(const rocksdb::Status& s);
 
@@ -91,6 +93,7 @@ struct store::impl {
   uint64_t next_event_id = 1;
   uint64_t first_event_id = 1; // the oldest event kept (trim_events)
   uint64_t next_webhook_id = 1;
+  uint64_t next_schedule_id = 1;
   // The events of the writes since the last take_events.
   std::vector<event> written_events;
   // Every counter of the counters table, loaded at open: writes need the
@@ -317,6 +320,13 @@ struct store::impl {
   /// The events: each decodes; the
   /// webhooks: each decodes and has its cursor (events.cpp).
   store_errc check_events(check_state& st) const;
+
+  /// The device groups: each decodes (groups.cpp).
+  store_errc check_groups(check_state& st) const;
+
+  /// The schedules: each decodes, and its id is below next_schedule_id
+  /// (schedules.cpp).
+  store_errc check_schedules(check_state& st) const;
 };
 
 } // namespace tmx

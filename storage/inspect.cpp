@@ -235,7 +235,8 @@ store_errc store::check(
   st.total += counts().by_status[static_cast<size_t>(task_status::pending)];
   for (auto walk :
        {&impl::check_tasks, &impl::check_index, &impl::check_counters,
-        &impl::check_meta, &impl::check_logs, &impl::check_events}) {
+        &impl::check_meta, &impl::check_logs, &impl::check_events,
+        &impl::check_groups, &impl::check_schedules}) {
     auto e = (impl_.get()->*walk)(st);
     if (e == store_errc::ok)
       e = st.error;

@@ -29,6 +29,10 @@ std::string event_key(uint64_t id) {
   return u64_bytes(id);
 }
 
+std::string schedule_key(uint64_t id) {
+  return u64_bytes(id);
+}
+
 std::string webhook_key(uint64_t id) {
   return 'w' + u64_bytes(id);
 }

@@ -80,6 +80,7 @@ constexpr std::string_view schema_version = "schema_version";
 constexpr std::string_view next_id = "next_id";
 constexpr std::string_view next_queue_seq = "next_queue_seq";
 constexpr std::string_view next_webhook_id = "next_webhook_id";
+constexpr std::string_view next_schedule_id = "next_schedule_id";
 
 /// The events table: the event id, big-endian.
 std::string event_key(uint64_t id);
@@ -87,5 +88,8 @@ std::string event_key(uint64_t id);
 /// The webhooks table: 'w' | id → registration, 'c' | id → cursor.
 std::string webhook_key(uint64_t id);
 std::string webhook_cursor_key(uint64_t id);
+
+/// The schedules table: the schedule id, big-endian.
+std::string schedule_key(uint64_t id);
 
 } // namespace tmx::keys

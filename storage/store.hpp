@@ -1,5 +1,6 @@
 // The durable store of tmx: tasks, their indexes and counters, task logs,
-// accounts, known devices and idempotency keys, in one RocksDB database.
+// accounts, known devices, device groups and idempotency keys, in one
+// RocksDB database.
 // This header is the only interface to it; no other file includes RocksDB
 // headers.
 //
@@ -10,7 +11,9 @@
 
 #include "model/account.hpp"
 #include "model/event.hpp"
+#include "model/group.hpp"
 #include "model/idempotency.hpp"
+#include "model/schedule.hpp"
 #include "model/task.hpp"
 #include "model/task_log.hpp"
 #include "model/task_query.hpp"
@@ -110,11 +113,13 @@ public:
 
   /// Stores new tasks (ids assigned by the caller, each >= next_id()),
   /// their index entries, the counters, next_id and, when given, the
-  /// idempotency record, in one atomic write. An id below next_id() or
-  /// given twice is refused (io_error, nothing written): ids are never
-  /// reused.
+  /// idempotency record and the record of the schedule whose firing made
+  /// them, in one atomic write. An id below next_id() or given twice is
+  /// refused (io_error, nothing written): ids are never reused. A firing
+  /// of a schedule that is not stored is not_found (nothing written).
   store_errc insert(const std::vector<task>& tasks,
-                    const idempotency_record* key = nullptr);
+                    const idempotency_record* key = nullptr,
+                    const schedule* firing = nullptr);
 
   /// Replaces existing tasks (matched by id), moving their index entries and
   /// counters, and replaces (or appends to) the stored log of each task in
@@ -245,6 +250,27 @@ public:
   store_errc erase_account(const std::string& username);
   store_errc get_account(const std::string& username, account& out) const;
   std::vector<account> accounts() const;
+
+  // -- device groups (groups.cpp) --------------------------------------------
+
+  /// Creates or replaces the group of `g.name`.
+  store_errc put_group(const device_group& g);
+  /// not_found when there is no such group.
+  store_errc erase_group(const std::string& name);
+  /// Every group, ordered by name (byte order); corrupt at a record that
+  /// cannot be decoded.
+  store_errc groups(std::vector<device_group>& out) const;
+
+  // -- schedules (schedules.cpp) ---------------------------------------------
+
+  /// Stores a schedule; id 0 gets the next id (set in `s`), never one
+  /// used before.
+  store_errc put_schedule(schedule& s);
+  /// not_found when there is no such schedule.
+  store_errc erase_schedule(uint64_t id);
+  /// Every schedule, ascending id; corrupt at a record that cannot be
+  /// decoded.
+  store_errc schedules(std::vector<schedule>& out) const;
 
   // -- test hooks ------------------------------------------------------------
   // Defined in tmx_storage_testing (storage/testing/), which only test

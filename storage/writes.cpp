@@ -191,10 +191,20 @@ store_errc store::impl::commit(task_change& c) {
 // -- tasks ------------------------------------------------------------------
 
 store_errc store::insert(const std::vector<task>& tasks,
-                         const idempotency_record* key) {
+                         const idempotency_record* key,
+                         const schedule* firing) {
   if (auto e = impl_->writable(); e != store_errc::ok)
     return e;
   auto c = impl_->begin();
+  if (firing != nullptr) {
+    // A deleted schedule never fires (the keeper orders a delete after a
+    // firing under way, so this holds on its own; cheap to make sure).
+    std::string stored;
+    auto skey = keys::schedule_key(firing->id);
+    if (auto e = impl_->read(cf::schedules, skey, stored); e != store_errc::ok)
+      return e;
+    c.batch.Put(impl_->handle(cf::schedules), skey, codec::encode(*firing));
+  }
   for (const task& t : tasks) {
     // An id below next_id may have existed: reusing it would break the
     // promise that ids are never reused, and the counters.

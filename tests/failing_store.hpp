@@ -14,7 +14,8 @@
 namespace tmx::test {
 
 /// Which writes to refuse ("create", "update", "log", "erase", "device",
-/// "account"), and how many were refused.
+/// "account", "group", "schedule"; "create" refuses a schedule's firing
+/// too), and how many were refused.
 struct store_faults {
   std::set<std::string> refused;
   size_t refusals = 0;
@@ -40,6 +41,23 @@ failing_store(store_actor::pointer self, store_actor real,
       if (faults->refuse("create"))
         return refused_write();
       return self->delegate(real, a, ts, key);
+    },
+    [=](create_atom a, const std::vector<task>& ts,
+        const idempotency_record& key,
+        const schedule& firing) -> caf::result<ok_atom> {
+      if (faults->refuse("create"))
+        return refused_write();
+      return self->delegate(real, a, ts, key, firing);
+    },
+    [=](schedule_atom a, const schedule& s) -> caf::result<schedule> {
+      if (faults->refuse("schedule"))
+        return refused_write();
+      return self->delegate(real, a, s);
+    },
+    [=](schedule_atom a, erase_atom e, uint64_t id) -> caf::result<ok_atom> {
+      if (faults->refuse("schedule"))
+        return refused_write();
+      return self->delegate(real, a, e, id);
     },
     [=](update_atom a, const std::vector<task>& ts,
         const std::vector<task_log>& logs) -> caf::result<ok_atom> {
@@ -105,6 +123,17 @@ failing_store(store_actor::pointer self, store_actor real,
     },
     [=](webhook_atom a, cursor_atom c, uint64_t id, uint64_t cursor) {
       return self->delegate(real, a, c, id, cursor);
+    },
+    [=](group_atom a, const device_group& g) -> caf::result<ok_atom> {
+      if (faults->refuse("group"))
+        return refused_write();
+      return self->delegate(real, a, g);
+    },
+    [=](group_atom a, erase_atom e,
+        const std::string& name) -> caf::result<ok_atom> {
+      if (faults->refuse("group"))
+        return refused_write();
+      return self->delegate(real, a, e, name);
     },
     [=](shutdown_atom a) { return self->delegate(real, a); },
   };

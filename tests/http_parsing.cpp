@@ -141,6 +141,10 @@ BOOST_AUTO_TEST_CASE(list_query_reads_filters_and_ignores_the_rest) {
   task_filter api;
   BOOST_TEST(!parse_list_query(query_of({{"source", "api"}}), api, q));
   BOOST_TEST(api.source == "api");
+  task_filter scheduled;
+  BOOST_TEST(
+    !parse_list_query(query_of({{"source", "schedule"}}), scheduled, q));
+  BOOST_TEST(scheduled.source == "schedule");
 }
 
 BOOST_AUTO_TEST_CASE(list_query_errors_name_the_field) {
@@ -151,7 +155,7 @@ BOOST_AUTO_TEST_CASE(list_query_errors_name_the_field) {
          {"status", "abc"},
          {"status", ""},
          {"source", "web"},
-         {"source", "schedule"},
+         {"source", "schedules"},
          {"source", "API"},
          {"source", ""},
          {"page", "0"},

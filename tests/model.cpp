@@ -251,10 +251,11 @@ BOOST_AUTO_TEST_CASE(start_time_rejects) {
 // -- script_config.hpp -------------------------------------------------------
 
 BOOST_AUTO_TEST_CASE(scripts_available_or_not) {
-  for (const char* name : {"post", "follow", "unfollow", "account_warmup"})
+  for (const char* name :
+       {"post", "follow", "unfollow", "account_warmup", "comment"})
     BOOST_TEST(!check_script(name), name);
-  for (const char* name : {"like", "comment", "message", "super_marketing",
-                           "profile", "scrape_user"}) {
+  for (const char* name :
+       {"like", "message", "super_marketing", "profile", "scrape_user"}) {
     auto err = check_script(name);
     BOOST_TEST((err.code == ec::script_unavailable), name);
     BOOST_TEST(err.message
@@ -267,6 +268,7 @@ BOOST_AUTO_TEST_CASE(scripts_available_or_not) {
   BOOST_TEST((validate("like", "{}").error.code == ec::script_unavailable));
   BOOST_TEST(fans_out_per_target("follow"));
   BOOST_TEST(fans_out_per_target("unfollow"));
+  BOOST_TEST(fans_out_per_target("comment"));
   BOOST_TEST(!fans_out_per_target("post"));
   BOOST_TEST(!fans_out_per_target("account_warmup"));
 }
@@ -286,9 +288,11 @@ BOOST_AUTO_TEST_CASE(defaults_are_applied) {
              == R"({"target_users":["a"],"access_method":"direct"})");
   auto warmup = validate("account_warmup", "{}");
   BOOST_TEST(warmup.config
-             == R"({"task_duration":600,"min_duration":15,)"
+             == R"({"task_duration":600,"topic":"","min_duration":15,)"
                 R"("max_duration":30,"like_probable":0,"floow_probable":0,)"
-                R"("collect_probable":0,"comment_probable":0})");
+                R"("collect_probable":0,"comment_probable":0,"comment":"",)"
+                R"("insert_emoji":false,"comment_order":"random",)"
+                R"("generate_by_chatgpt":false})");
 }
 
 BOOST_AUTO_TEST_CASE(given_values_unknown_fields_and_nulls) {
@@ -578,7 +582,7 @@ const create_case create_cases[] = {
    ec::invalid_params, "usernames must be a non-empty array of strings"},
   {R"({"script_name":"post","serials":["s"],"usernames":["u"],)"
    R"("script_config":{}})",
-   ec::invalid_params, "either serials or usernames"},
+   ec::invalid_params, "exactly one of serials, usernames or groups"},
   {R"({"script_name":"post","serials":["s"],"script_config":{},)"
    R"("enable_multi_account":"yes"})",
    ec::invalid_params, "enable_multi_account must be a boolean"},

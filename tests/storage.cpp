@@ -293,6 +293,7 @@ BOOST_AUTO_TEST_CASE(codec_round_trip) {
   t.node = "host-1";
   t.queue_seq = UINT64_MAX;
   t.auto_retry_count = UINT32_MAX;
+  t.schedule_id = UINT64_MAX;
   task back;
   BOOST_TEST(codec::decode(codec::encode(t), back));
   BOOST_TEST((back == t));
@@ -366,15 +367,24 @@ BOOST_AUTO_TEST_CASE(codec_reads_task_format_1) {
   back.exit_code = 5; // must be reset
   BOOST_TEST(codec::decode(v2, back));
   BOOST_TEST((back == want));
-  // The current format, 3, appends the exit code (zigzag: -1 is 1, 2 is 4).
-  auto v3 = codec::encode(want);
-  BOOST_TEST(v3[0] == char(3));
-  BOOST_TEST((v3.substr(1) == v2.substr(1) + '\x01'));
-  want.exit_code = 2;
-  BOOST_TEST((codec::encode(want).substr(1) == v2.substr(1) + '\x04'));
+  // Format 3 appends the exit code (zigzag: -1 is 1, 2 is 4).
+  auto v3 = "\x03" + v2.substr(1) + '\x01';
+  back.schedule_id = 8; // must be reset
+  BOOST_TEST(codec::decode(v3, back));
+  BOOST_TEST((back == want));
   auto bad = v2 + '\x80';
   bad[0] = char(3);
   BOOST_TEST(!codec::decode(bad, back));
+  // The current format, 4, appends the schedule id (0: none).
+  auto v4 = codec::encode(want);
+  BOOST_TEST(v4[0] == char(4));
+  BOOST_TEST((v4.substr(1) == v3.substr(1) + '\x00'));
+  want.exit_code = 2;
+  want.schedule_id = 300;
+  BOOST_TEST((codec::encode(want).substr(1) == v2.substr(1) + "\x04\xac\x02"));
+  BOOST_TEST(codec::decode(codec::encode(want), back));
+  BOOST_TEST((back == want));
+  BOOST_TEST(!codec::decode(v3 + '\x00', back)); // v3 has no schedule id
 }
 
 BOOST_FIXTURE_TEST_CASE(insert_and_get, fixture) {
@@ -866,7 +876,7 @@ BOOST_FIXTURE_TEST_CASE(info_reports_ids_counters_and_families, fixture) {
   BOOST_TEST(info.devices == 1u);
   BOOST_TEST(info.accounts == 1u);
   BOOST_TEST(info.directory_bytes > 0u);
-  BOOST_REQUIRE_EQUAL(info.families.size(), 10u);
+  BOOST_REQUIRE_EQUAL(info.families.size(), 12u);
   BOOST_TEST(info.families[0].name == "tasks");
   BOOST_TEST(info.families[0].estimated_keys == 3u);
   BOOST_TEST(info.families[7].name == "logs");

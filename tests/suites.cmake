@@ -12,14 +12,28 @@ target_sources(test_http PRIVATE
   ${CMAKE_SOURCE_DIR}/tests/http/accounts.cpp
   ${CMAKE_SOURCE_DIR}/tests/http/connections.cpp
   ${CMAKE_SOURCE_DIR}/tests/http/create.cpp
+  ${CMAKE_SOURCE_DIR}/tests/http/groups.cpp
   ${CMAKE_SOURCE_DIR}/tests/http/hostile_input.cpp
   ${CMAKE_SOURCE_DIR}/tests/http/overload.cpp
   ${CMAKE_SOURCE_DIR}/tests/http/runs.cpp
+  ${CMAKE_SOURCE_DIR}/tests/http/schedules.cpp
   ${CMAKE_SOURCE_DIR}/tests/http/scheduling.cpp
+  ${CMAKE_SOURCE_DIR}/tests/http/scripts.cpp
   ${CMAKE_SOURCE_DIR}/tests/http/tasks.cpp)
 add_dependencies(test_http tmx-server)
 # The API's request parsers (model/request_parsing.hpp), without a server.
 tmx_test(http_parsing 60 tmx_model)
+# The script_config rules beyond the tables (comment, ChatGPT settings),
+# comment's fan-out, and the masking and redaction of secrets.
+tmx_test(script_config 60 tmx_model)
+target_sources(test_script_config PRIVATE
+  ${CMAKE_SOURCE_DIR}/tests/script_secrets.cpp)
+# The API key of account_warmup on every surface of a real server (sim and
+# adb driver, the fake adb server), and on the script's stdin.
+tmx_test(secrets 240 tmx_model PkgConfig::CPP_HTTPLIB OpenSSL::Crypto)
+add_dependencies(test_secrets tmx-server tmxctl)
+target_compile_definitions(test_secrets PRIVATE
+                           TMX_SOURCE_DIR="${CMAKE_SOURCE_DIR}")
 tmx_test(durability 180 tmx_model PkgConfig::CPP_HTTPLIB)
 add_dependencies(test_durability tmx-server)
 tmx_test(cluster 300 tmx_model PkgConfig::CPP_HTTPLIB)
@@ -30,6 +44,8 @@ tmx_test(tmxctl 180 tmx_storage tmx_storage_testing PkgConfig::CPP_HTTPLIB)
 target_sources(test_tmxctl PRIVATE
   ${CMAKE_SOURCE_DIR}/tests/tmxctl/db.cpp
   ${CMAKE_SOURCE_DIR}/tests/tmxctl/events.cpp
+  ${CMAKE_SOURCE_DIR}/tests/tmxctl/groups.cpp
+  ${CMAKE_SOURCE_DIR}/tests/tmxctl/schedules.cpp
   ${CMAKE_SOURCE_DIR}/tests/tmxctl/sse_parser.cpp
   ${CMAKE_SOURCE_DIR}/tests/tmxctl/watch.cpp
   ${CMAKE_SOURCE_DIR}/tools/tmxctl/sse.cpp)
@@ -73,3 +89,18 @@ tmx_test(webhooks 240 tmx_model PkgConfig::CPP_HTTPLIB OpenSSL::Crypto)
 add_dependencies(test_webhooks tmx-server)
 tmx_test(webhook_model 60 tmx_model OpenSSL::Crypto)
 tmx_test(store_events 60 tmx_storage)
+# Device groups: the body, the registry, group mode and the store's records
+# (group_model); the task manager's groups on the test coordinator (groups).
+tmx_test(group_model 60 tmx_storage)
+tmx_test(groups 120 tmx_actors)
+# Schedules: the slots in a time zone and what is owed (schedule_model),
+# the bodies and the object (schedule_requests), the records and the
+# firing's batch (schedule_store), the keeper on the test coordinator
+# (schedule_keeper), and real servers killed around a slot
+# (schedule_restart, which waits for a whole minute of the wall clock).
+tmx_test(schedule_model 60 tmx_model)
+tmx_test(schedule_requests 60 tmx_model)
+tmx_test(schedule_store 60 tmx_storage)
+tmx_test(schedule_keeper 120 tmx_actors)
+tmx_test(schedule_restart 240 tmx_model PkgConfig::CPP_HTTPLIB)
+add_dependencies(test_schedule_restart tmx-server)

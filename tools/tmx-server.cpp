@@ -17,11 +17,13 @@
 #include <spdlog/spdlog.h>
 
 #include <atomic>
+#include <charconv>
 #include <csignal>
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 #include <string_view>
 
 namespace {
@@ -67,6 +69,9 @@ struct server_config : caf::actor_system_config {
       "timezone", "time zone of HH:MM start times, a TZ "
                   "value such as \"Europe/Berlin\" "
                   "(default: the system's)");
+    opt_group{custom_options_, "schedule"}.add<std::string>(
+      "catch-up", "a schedule's slot missed while the server was down fires "
+                  "at start-up if younger than this (10m; 0 = never)");
     opt_group{custom_options_, "retry"}
       .add<int64_t>("max-auto", "automatic retries of a failed run, 0 = off")
       .add<caf::timespan>("delay-min", "shortest delay before one (5s)")
@@ -91,6 +96,44 @@ struct server_options {
   std::string timezone; // "" = the system's
   node_options node;
 };
+
+/// "<n><unit>" with unit ms, s, m (or min) or h, as milliseconds; "0".
+std::optional<millis> parse_span(std::string_view text) {
+  int64_t n = 0;
+  auto [end, err] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (err != std::errc() || end == text.data() || n < 0)
+    return std::nullopt;
+  std::string_view unit(end,
+                        static_cast<size_t>(text.data() + text.size() - end));
+  if (unit.empty() && n == 0)
+    return 0; // no unit needed for "never"
+  for (auto [name, scale] :
+       {std::pair{"ms", 1}, std::pair{"s", 1000}, std::pair{"m", 60'000},
+        std::pair{"min", 60'000}, std::pair{"h", 3'600'000}})
+    if (unit == name)
+      return n > INT64_MAX / scale ? std::nullopt
+                                   : std::optional<millis>(n * scale);
+  return std::nullopt;
+}
+
+/// schedule.catch-up: a CAF duration (10min, 600s) or a text such as "10m",
+/// at most a week.
+void read_catch_up(const caf::settings& content, option_reader& r,
+                   millis& out) {
+  auto v = caf::get_if(&content, "schedule.catch-up");
+  if (v == nullptr)
+    return;
+  std::optional<millis> span;
+  if (auto t = caf::get_if<caf::timespan>(v); t && t->count() >= 0)
+    span = std::chrono::duration_cast<std::chrono::milliseconds>(*t).count();
+  else if (auto s = caf::get_if<std::string>(v))
+    span = parse_span(*s);
+  if (!span || *span > millis{7} * 24 * 3'600'000)
+    r.fail("option schedule.catch-up must be a duration of at most a week "
+           "such as 10m, 90s or 2h (0 = never)");
+  else
+    out = *span;
+}
 
 /// Whether a bind address reaches this machine only.
 bool is_loopback(const std::string& address) {
@@ -140,6 +183,7 @@ bool read_options(const caf::settings& content, server_options& out,
   r.text("license.plan", out.http.license.plan);
   r.integer("license.device-limit", 0, 1000000, out.http.license.device_limit);
   r.text("tmx.timezone", out.timezone);
+  read_catch_up(content, r, out.node.schedule_catch_up);
   r.integer("retry.max-auto", 0, 1000, max_auto);
   r.millis_of("retry.delay-min", retry.delay_min);
   r.millis_of("retry.delay-max", retry.delay_max);
@@ -229,9 +273,9 @@ int main(int argc, char** argv) {
     .receive(
       [&](task_manager_actor& manager, store_reader_actor& db,
           gatekeeper_actor& gate, event_hub_actor& hub,
-          webhook_keeper_actor& hooks) {
-        handles = {std::move(manager), std::move(db), std::move(gate),
-                   std::move(hub), std::move(hooks)};
+          webhook_keeper_actor& hooks, schedule_keeper_actor& schedules) {
+        handles = {std::move(manager), std::move(db),    std::move(gate),
+                   std::move(hub),     std::move(hooks), std::move(schedules)};
         ready = true;
       },
       [&](caf::error& err) {

@@ -139,8 +139,8 @@ void add_live_commands(CLI::App& app, parsed& p) {
   add_status(tasks, p.tasks.status);
   tasks->add_option("--serial", p.tasks.serial, "device serial");
   tasks->add_option("--script", p.tasks.script, "script name");
-  tasks->add_option("--source", p.tasks.source, "api|ui")
-    ->check(CLI::IsMember({"api", "ui"}));
+  tasks->add_option("--source", p.tasks.source, "api|ui|schedule")
+    ->check(CLI::IsMember({"api", "ui", "schedule"}));
   add_paging(tasks, p.tasks.page, p.tasks.limit);
   tasks->callback(
     [&p] { p.live = [&p](live_context& c) { return run_tasks(c, p.tasks); }; });
@@ -169,6 +169,13 @@ void add_live_commands(CLI::App& app, parsed& p) {
   accounts->callback([&p] {
     p.live = [&p](live_context& c) { return run_accounts(c, p.accounts); };
   });
+
+  app.add_subcommand("groups", "device groups and their serials")
+    ->callback([&p] { p.live = run_groups; });
+  app
+    .add_subcommand("schedules", "recurring schedules: when they run next "
+                                 "and when they last did")
+    ->callback([&p] { p.live = run_schedules; });
 
   using id_command = int (*)(live_context&, const std::vector<uint64_t>&);
   auto with_ids = [&](const char* name, const char* help, id_command f) {
@@ -199,11 +206,16 @@ void add_live_commands(CLI::App& app, parsed& p) {
 void add_create(CLI::App& app, parsed& p) {
   auto& co = p.create;
   auto* create = app.add_subcommand(
-    "create", "create tasks (source \"ui\"), one per serial or username");
+    "create", "create tasks (source \"ui\"), one per serial (given, or of "
+              "the groups) or username");
   auto* targets = create->add_option_group("targets", "exactly one of");
   targets->add_option("--serials", co.serials, "a,b: device serials")
     ->delimiter(',');
   targets->add_option("--usernames", co.usernames, "x,y: account usernames")
+    ->delimiter(',');
+  targets
+    ->add_option("--groups", co.groups,
+                 "g,h: device groups (their serials, each once)")
     ->delimiter(',');
   targets->require_option(1);
   create->add_option("--script", co.script, "script name, e.g. post")

@@ -5,7 +5,9 @@
 // valid request (plan_tasks). Bad input must give an api_error, never a
 // crash; a valid request must satisfy what the manager relies on.
 #include "model/create_request.hpp"
+#include "model/group.hpp"
 #include "model/script_config.hpp"
+#include "model/secrets.hpp"
 #include "model/task_plan.hpp"
 #include "tests/fuzz/check.hpp"
 
@@ -48,14 +50,21 @@ void check_config(const create_request& req, const std::string& text) {
   for (const auto& m : doc.GetObject())
     check(names.insert({m.name.GetString(), m.name.GetStringLength()}).second,
           "a config gives each name once");
-  if (fans_out_per_target(req.script_name)) {
-    auto it = doc.FindMember("target_users");
+  if (auto rule = fan_out_of(req.script_name); !rule.list.empty()) {
+    auto it = doc.FindMember(std::string(rule.list).c_str());
     check(it != doc.MemberEnd() && it->value.IsArray() && it->value.Size() == 1
             && it->value[0].IsString(),
           "a fanned-out config names one target");
-    check(!doc.HasMember("target_user") && !doc.HasMember("target_username"),
-          "a fanned-out config has no target_user");
+    for (auto folded : rule.folded)
+      check(folded.empty() || !doc.HasMember(std::string(folded).c_str()),
+            "a fanned-out config has no target_user / target_post_url");
   }
+  // A rendered task never shows a secret (model/secrets.hpp).
+  auto masked = masked_config(text);
+  check(masked.has_value() || secrets_of(text).empty(),
+        "a config with a secret is masked");
+  for (auto& left : secrets_of(masked.value_or("{}")))
+    check(left == secret_mask, "a masked config holds no secret");
   // Compared as RapidJSON writes the config back, not with `text`: its
   // default parser may read a long number 1 ulp off what it wrote.
   std::string before = compact(doc);
@@ -65,10 +74,11 @@ void check_config(const create_request& req, const std::string& text) {
 }
 
 void check_request(const create_request& req) {
-  check(req.serials.empty() != req.usernames.empty(),
-        "exactly one of serials and usernames");
-  check(!req.multi_account || !req.serials.empty(),
-        "multi-account only with serials");
+  check(!req.serials.empty() + !req.usernames.empty() + !req.groups.empty()
+          == 1,
+        "exactly one of serials, usernames and groups");
+  check(!req.multi_account || req.usernames.empty(),
+        "multi-account only with serials or groups");
   check(!req.configs.empty(), "at least one config");
   check(0 <= req.min_interval && req.min_interval <= req.max_interval,
         "0 <= min_interval <= max_interval");
@@ -78,11 +88,25 @@ void check_request(const create_request& req) {
 }
 
 // The manager's view of the server: every serial but "unknown-*" is a
-// device; two accounts, one of them disabled.
-void check_plan(const create_request& req) {
+// device; two accounts, one of them disabled; two groups that share a
+// serial. Group mode is device mode over the groups' serials, as the
+// manager resolves them before the plan.
+void check_plan(create_request req) {
   account_registry accounts;
   accounts.put({"alice", "sim-0001", "tiktok", true});
   accounts.put({"bob", "sim-0001", "instagram", false});
+  group_registry groups;
+  groups.put({"g1", {"sim-0001", "sim-0002"}, now});
+  groups.put({"g2", {"sim-0002", "sim-0003"}, now});
+  if (!req.groups.empty()) {
+    auto err = groups.serials_of(req.groups, req.serials);
+    if (err) {
+      check(!err.message.empty(), "an unknown group has a message");
+      return;
+    }
+    std::set<std::string> once(req.serials.begin(), req.serials.end());
+    check(once.size() == req.serials.size(), "a group serial comes once");
+  }
   plan_context ctx{[](const std::string& serial) {
                      return serial.rfind("unknown-", 0) != 0;
                    },

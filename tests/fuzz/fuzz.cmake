@@ -31,6 +31,8 @@ target_sources(fuzz_list_query PRIVATE ${CMAKE_SOURCE_DIR}/http/query_string.cpp
 tmx_fuzz_target(batch_delete tmx_model)
 tmx_fuzz_target(store_codec tmx_storage)
 tmx_fuzz_target(webhook tmx_model)
+tmx_fuzz_target(group tmx_model)
+tmx_fuzz_target(schedule tmx_storage)
 # tmx_options reuses tmx_actors' precompiled header, which would build all
 # of actors/ under the fuzzing flags: the fuzz build compiles options.cpp
 # into its target instead.

@@ -31,9 +31,9 @@ void list_tasks(const query_lookup& query) {
     return;
   }
   check_paging(page);
-  check(filter.source.empty() || filter.source == "api"
-          || filter.source == "ui",
-        "source is api or ui");
+  check(filter.source.empty() || filter.source == "api" || filter.source == "ui"
+          || filter.source == "schedule",
+        "source is api, ui or schedule");
   check(!filter.status || static_cast<int>(*filter.status) < status_count,
         "status 0-3");
 }

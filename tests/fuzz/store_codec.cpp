@@ -1,9 +1,10 @@
 // Fuzz target: the store's readers of bytes from disk, storage/codec.hpp's
-// record decoders (tasks, accounts, idempotency keys, task logs) and
-// storage/keys.hpp's key readers. The first byte picks the reader, the
-// rest is the record or key. A decoder must refuse what it cannot read,
-// never crash; what it accepts must survive a round trip: encode(decode(x))
-// decodes to the same value and encodes to the same bytes.
+// record decoders (tasks, accounts, idempotency keys, task logs, device
+// groups) and storage/keys.hpp's key readers. The first byte picks the
+// reader, the rest is the record or key. A decoder must refuse what it
+// cannot read, never crash; what it accepts must survive a round trip:
+// encode(decode(x)) decodes to the same value and encodes to the same
+// bytes.
 #include "storage/codec.hpp"
 #include "storage/keys.hpp"
 #include "tests/fuzz/check.hpp"
@@ -40,6 +41,11 @@ bool same(const std::vector<log_line>& a, const std::vector<log_line>& b) {
 
 bool same(const task& a, const task& b) {
   return a == b;
+}
+
+bool same(const device_group& a, const device_group& b) {
+  return a.name == b.name && a.serials == b.serials
+         && a.created_at == b.created_at;
 }
 
 // A record that decodes, encoded again, decodes to the same value; that
@@ -96,7 +102,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0)
     return 0;
   std::string_view bytes(reinterpret_cast<const char*>(data) + 1, size - 1);
-  switch (data[0] % 7) {
+  switch (data[0] % 8) {
     case 0: round_trip<task>(bytes); break;
     case 1: round_trip<account>(bytes); break;
     case 2: round_trip<idempotency_record>(bytes); break;
@@ -104,6 +110,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     case 4: value_prefix_key(bytes); break;
     case 5: due_key(bytes); break;
     case 6: id_key(bytes); break;
+    case 7: round_trip<device_group>(bytes); break;
   }
   return 0;
 }

@@ -24,6 +24,7 @@ enum selector : char {
   value_key = 4,
   due_key = 5,
   id_key = 6,
+  group_record = 7,
 };
 
 std::string dir;
@@ -114,5 +115,9 @@ int main(int argc, char** argv) {
   seed("due-negative", due_key, keys::due(-5, 1));
   seed("task-key", id_key, keys::task_key(42));
   seed("meta-next-id", id_key, keys::u64_bytes(1000));
+  seed("group-two-serials", group_record,
+       codec::encode(
+         device_group{"", {"sim-0001", "R58M123ABC"}, 1'767'225'500'000}));
+  seed("group-empty", group_record, codec::encode(device_group{}));
   return 0;
 }

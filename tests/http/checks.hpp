@@ -121,6 +121,7 @@ inline const std::vector<field_kind> task_fields{
   {"status", int_json},
   {"status_text", string_json},
   {"source", string_json},
+  {"schedule_id", int_json | null_json},
   {"scheduled_at", time_json | null_json},
   {"created_at", time_json},
   {"started_at", time_json | null_json},
@@ -140,7 +141,8 @@ inline void check_task(const rapidjson::Value& t) {
   BOOST_REQUIRE(status >= 0 && status <= 3);
   BOOST_TEST(text_of(member(t, "status_text")) == status_names[status]);
   auto source = text_of(member(t, "source"));
-  BOOST_TEST((source == "api" || source == "ui"));
+  BOOST_TEST((source == "api" || source == "ui" || source == "schedule"));
+  BOOST_TEST(member(t, "schedule_id").IsNull() == (source != "schedule"));
 }
 
 // -- time ---------------------------------------------------------------------

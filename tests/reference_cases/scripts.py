@@ -142,6 +142,27 @@ class ReferenceScripts(Case):
         self.assertEqual((p.returncode, remarks(p)),
                          (1, ["comment_content is empty"]))
 
+    def test_comment_as_tmx_fans_it_out(self):
+        # One URL per task, every default filled in, as tmx stores it.
+        urls = ["https://www.tiktok.com/@bob/video/7300000000000000001",
+                "https://www.tiktok.com/@eve/video/7300000000000000002"]
+        for url in urls:
+            p = run_script("comment", {
+                "target_post_urls": [url], "comment_content": "first\nsecond",
+                "comment_order": "sequential", "insert_emoji": True,
+                "comment_image_path": "/sdcard/DCIM/a.jpg"}, self.serial)
+            self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+            self.assertIn("commented on " + url, p.stdout)
+            self.assertIn("insert_emoji: not done here", p.stdout)
+            self.assertIn("comment_image_path: images are not attached",
+                          p.stdout)
+            self.assertIn("shell %s am start -a android.intent.action.VIEW "
+                          "-d %s" % (self.serial, url), self.events())
+        typed = [e for e in self.events() if " input text " in e]
+        # Sequential over one URL each: each task types the first line.
+        self.assertEqual(typed, ["shell %s input text first" % self.serial] * 2)
+        self.assertEqual(len(self.taps()), 4)
+
     def test_account_warmup(self):
         p = run_script("account_warmup", {
             "task_duration": 1, "min_duration": 0.2, "max_duration": 0.3,

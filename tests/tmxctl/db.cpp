@@ -72,10 +72,11 @@ BOOST_FIXTURE_TEST_CASE(db_commands_on_a_clean_store, busy_server) {
   std::vector<std::string> families;
   for (auto& f : member(doc, "column_families").GetArray())
     families.push_back(text_of(member(f, "name")));
-  BOOST_TEST(families
-             == (std::vector<std::string>{"tasks", "index", "counters", "meta",
-                                          "accounts", "devices", "idempotency",
-                                          "logs", "events", "webhooks"}));
+  BOOST_TEST(
+    families
+    == (std::vector<std::string>{"tasks", "index", "counters", "meta",
+                                 "accounts", "devices", "idempotency", "logs",
+                                 "events", "webhooks", "groups", "schedules"}));
   auto table = data.db("info");
   BOOST_TEST(table.line_with("schema version") == "schema version  2");
   BOOST_TEST(contains(table.line_with("tasks"),

@@ -37,8 +37,9 @@ struct account_query {
 };
 
 struct create_options {
-  std::vector<std::string> serials;
+  std::vector<std::string> serials; // exactly one of these three is given
   std::vector<std::string> usernames;
+  std::vector<std::string> groups;
   std::string script;
   std::string config_file; // "" = {}, "-" = stdin
   std::string start_time;
@@ -66,6 +67,8 @@ int run_task(live_context& c, uint64_t id);
 int run_devices(live_context& c);
 int run_nodes(live_context& c);
 int run_accounts(live_context& c, const account_query& q);
+int run_groups(live_context& c);
+int run_schedules(live_context& c);
 int run_action(live_context& c, task_action action,
                const std::vector<uint64_t>& ids);
 int run_delete(live_context& c, const std::vector<uint64_t>& ids);

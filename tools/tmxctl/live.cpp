@@ -180,6 +180,26 @@ int run_accounts(live_context& c, const account_query& q) {
     q.page, q.limit, print_accounts);
 }
 
+int run_groups(live_context& c) {
+  return show_data(c, "/group", "groups", [&](const rapidjson::Value& d) {
+    const auto& groups = field(d, "groups");
+    if (items(groups).empty())
+      std::cout << c.term.paint("no groups", colour::dim) << '\n';
+    else
+      print_groups(std::cout, c.term, groups);
+  });
+}
+
+int run_schedules(live_context& c) {
+  return show_data(c, "/schedule", "schedules", [&](const rapidjson::Value& d) {
+    const auto& schedules = field(d, "schedules");
+    if (items(schedules).empty())
+      std::cout << c.term.paint("no schedules", colour::dim) << '\n';
+    else
+      print_schedules(std::cout, c.term, schedules);
+  });
+}
+
 int run_action(live_context& c, task_action action,
                const std::vector<uint64_t>& ids) {
   std::string verb = action == task_action::stop ? "stop" : "retry";
@@ -271,11 +291,18 @@ int run_create(live_context& c, const create_options& o) {
   rapidjson::StringBuffer buf;
   rapidjson::Writer<rapidjson::StringBuffer> w(buf);
   w.StartObject();
-  w.Key(o.serials.empty() ? "usernames" : "serials");
-  w.StartArray();
-  for (auto& name : o.serials.empty() ? o.usernames : o.serials)
-    w.String(name.data(), static_cast<rapidjson::SizeType>(name.size()));
-  w.EndArray();
+  // The command line gives exactly one of them.
+  for (auto [key, names] :
+       {std::pair{"serials", &o.serials}, std::pair{"usernames", &o.usernames},
+        std::pair{"groups", &o.groups}}) {
+    if (names->empty())
+      continue;
+    w.Key(key);
+    w.StartArray();
+    for (auto& name : *names)
+      w.String(name.data(), static_cast<rapidjson::SizeType>(name.size()));
+    w.EndArray();
+  }
   w.Key("script_name");
   w.String(o.script.data(), static_cast<rapidjson::SizeType>(o.script.size()));
   w.Key("script_config");

@@ -210,6 +210,48 @@ void print_accounts(std::ostream& out, const terminal& term,
   t.print(out, term);
 }
 
+void print_groups(std::ostream& out, const terminal& term,
+                  const rapidjson::Value& groups) {
+  table t({"NAME", ">DEVICES", "SERIALS", "CREATED"});
+  t.limit(2, 60);
+  for (auto* g : items(groups))
+    t.add({text(field(*g, "name")),
+           std::to_string(items(field(*g, "serials")).size()),
+           joined(field(*g, "serials")), short_time(field(*g, "created_at"))});
+  t.print(out, term);
+}
+
+void print_schedules(std::ostream& out, const terminal& term,
+                     const rapidjson::Value& schedules) {
+  static const char* const days[] = {"Mon", "Tue", "Wed", "Thu",
+                                     "Fri", "Sat", "Sun"};
+  table t({">ID", "NAME", "ENABLED", "WEEKDAYS", "TIMES", "NEXT RUN",
+           "LAST RUN", "LAST TASKS"});
+  t.limit(1, 30);
+  t.limit(4, 40);
+  for (auto* s : items(schedules)) {
+    std::string weekdays;
+    auto listed = items(field(*s, "weekdays"));
+    for (auto* d : listed)
+      if (auto n = number(*d); n >= 1 && n <= 7)
+        weekdays += (weekdays.empty() ? "" : " ") + std::string(days[n - 1]);
+    if (listed.size() == 7)
+      weekdays = "every day";
+    bool enabled = field(*s, "enabled").IsTrue();
+    auto tasks = items(field(*s, "last_task_ids"));
+    std::string last_tasks = tasks.empty() ? "-" : text(*tasks.front());
+    if (tasks.size() > 1)
+      last_tasks += "-" + text(*tasks.back()) + " ("
+                    + std::to_string(tasks.size()) + ")";
+    t.add({text(field(*s, "id")), text(field(*s, "name")),
+           cell(enabled ? "yes" : "no", enabled ? colour::green : colour::dim),
+           weekdays, joined(field(*s, "times")),
+           short_time(field(*s, "next_run_at")),
+           short_time(field(*s, "last_run_at")), last_tasks});
+  }
+  t.print(out, term);
+}
+
 std::string stats_line(const terminal& term, const rapidjson::Value& stats) {
   std::vector<std::pair<std::string, uint64_t>> counts;
   for (const char* s : {"pending", "running", "completed", "failed"})

@@ -35,6 +35,15 @@ void print_nodes(std::ostream& out, const terminal& term,
 void print_accounts(std::ostream& out, const terminal& term,
                     const rapidjson::Value& accounts);
 
+/// Device groups: name, serials, when created.
+void print_groups(std::ostream& out, const terminal& term,
+                  const rapidjson::Value& groups);
+
+/// Schedules: name, enabled, weekdays, times, next and last run, and the
+/// tasks of the last run.
+void print_schedules(std::ostream& out, const terminal& term,
+                     const rapidjson::Value& schedules);
+
 /// The stats object: "9 total: 2 pending, 1 running, 5 completed, 1 failed".
 std::string stats_line(const terminal& term, const rapidjson::Value& stats);
 
