@@ -25,14 +25,6 @@ namespace {
 
 using rapidjson::Value;
 
-// A body field; null counts as absent, as clients send it for "not set".
-const Value* field(const Value& body, const char* name) {
-  auto it = body.FindMember(name);
-  if (it == body.MemberEnd() || it->value.IsNull())
-    return nullptr;
-  return &it->value;
-}
-
 std::string text_of(const Value& v) {
   return {v.GetString(), v.GetStringLength()};
 }
@@ -41,7 +33,7 @@ std::string text_of(const Value& v) {
 // later.
 api_error read_names(const Value& body, const char* name,
                      std::vector<std::string>& out) {
-  const Value* list = field(body, name);
+  const Value* list = body_field(body, name);
   if (list == nullptr)
     return {};
   if (!list->IsArray())
@@ -74,7 +66,7 @@ api_error read_targets(const Value& body, create_request& out) {
   if (given == 1)
     return {};
   for (auto name : {"usernames", "groups"})
-    if (field(body, name) != nullptr)
+    if (body_field(body, name) != nullptr)
       return invalid(std::string(name)
                      + " must be a non-empty array of strings");
   return invalid("serials must be a non-empty array of strings (or give "
@@ -82,7 +74,7 @@ api_error read_targets(const Value& body, create_request& out) {
 }
 
 api_error read_script_name(const Value& body, std::string& out) {
-  const Value* name = field(body, "script_name");
+  const Value* name = body_field(body, "script_name");
   if (name == nullptr || (name->IsString() && name->GetStringLength() == 0))
     return {ec::missing_script, "script_name is required"};
   if (!name->IsString())
@@ -92,7 +84,7 @@ api_error read_script_name(const Value& body, std::string& out) {
 }
 
 api_error read_interval(const Value& body, const char* name, int& out) {
-  const Value* v = field(body, name);
+  const Value* v = body_field(body, name);
   if (v == nullptr)
     return {};
   if (!v->IsInt64() || v->GetInt64() < 0 || v->GetInt64() > INT32_MAX)
@@ -103,7 +95,7 @@ api_error read_interval(const Value& body, const char* name, int& out) {
 }
 
 api_error read_schedule(const Value& body, millis now, create_request& out) {
-  if (const Value* start = field(body, "start_time")) {
+  if (const Value* start = body_field(body, "start_time")) {
     if (!start->IsString())
       return invalid("start_time must be a string");
     std::string rule;
@@ -169,7 +161,7 @@ api_error parse_create_request(std::string_view body, millis now,
     return err;
   if (auto err = read_targets(doc, out))
     return err;
-  if (const Value* multi = field(doc, "enable_multi_account")) {
+  if (const Value* multi = body_field(doc, "enable_multi_account")) {
     if (!multi->IsBool())
       return invalid("enable_multi_account must be a boolean");
     if (multi->GetBool() && !out.usernames.empty())

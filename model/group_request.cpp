@@ -15,14 +15,6 @@ namespace {
 
 using rapidjson::Value;
 
-/// A body field; null counts as absent.
-const Value* field(const Value& body, const char* name) {
-  auto it = body.FindMember(name);
-  if (it == body.MemberEnd() || it->value.IsNull())
-    return nullptr;
-  return &it->value;
-}
-
 /// Characters, not bytes: the body is valid UTF-8 by now.
 size_t characters(std::string_view s) {
   return static_cast<size_t>(std::count_if(s.begin(), s.end(), [](char c) {
@@ -36,7 +28,7 @@ bool control(char c) {
 }
 
 api_error read_name(const Value& body, std::string& out) {
-  const Value* v = field(body, "name");
+  const Value* v = body_field(body, "name");
   if (v == nullptr || !v->IsString() || v->GetStringLength() == 0)
     return invalid("name must be a non-empty string");
   std::string_view text(v->GetString(), v->GetStringLength());
@@ -50,7 +42,7 @@ api_error read_name(const Value& body, std::string& out) {
 }
 
 api_error read_serials(const Value& body, std::vector<std::string>& out) {
-  const Value* list = field(body, "serials");
+  const Value* list = body_field(body, "serials");
   if (list == nullptr || !list->IsArray() || list->Empty())
     return invalid("serials must be a non-empty array of strings");
   if (list->Size() > max_group_serials)

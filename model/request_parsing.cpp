@@ -121,6 +121,14 @@ api_error parse_json_body(std::string_view body, rapidjson::Document& doc) {
   return {};
 }
 
+const rapidjson::Value* body_field(const rapidjson::Value& body,
+                                   const char* name) {
+  auto it = body.FindMember(name);
+  if (it == body.MemberEnd() || it->value.IsNull())
+    return nullptr;
+  return &it->value;
+}
+
 api_error parse_json_object(std::string_view body, rapidjson::Document& doc) {
   if (nests_too_deep(body))
     return invalid("body nests deeper than " + std::to_string(max_json_depth)

@@ -40,9 +40,14 @@ constexpr uint32_t max_page_size = 100;
 
 /// A request body read into `doc`: nested at most max_json_depth levels,
 /// valid JSON (40001 naming the offset and RapidJSON's reason), an object,
-/// every string UTF-8 (40001 naming the path). The create and webhook
-/// bodies are read so.
+/// every string UTF-8 (40001 naming the path). The create, webhook, group
+/// and schedule bodies are read so.
 api_error parse_json_body(std::string_view body, rapidjson::Document& doc);
+
+/// The member `name` of a body object, or null when it is absent or null:
+/// clients send null for "not set".
+const rapidjson::Value* body_field(const rapidjson::Value& body,
+                                   const char* name);
 
 /// `page` and `page_size`; absent ones keep their value in `out`.
 api_error parse_paging(const query_lookup& query, paging& out);

@@ -19,14 +19,6 @@ namespace {
 
 using rapidjson::Value;
 
-// A body field; null counts as absent, as in a create.
-const Value* field(const Value& body, const char* name) {
-  auto it = body.FindMember(name);
-  if (it == body.MemberEnd() || it->value.IsNull())
-    return nullptr;
-  return &it->value;
-}
-
 api_error read_name(const Value& v, std::string& out) {
   if (!v.IsString() || v.GetStringLength() == 0
       || v.GetStringLength() > max_schedule_name)
@@ -84,7 +76,7 @@ api_error read_times(const Value& v, std::vector<uint16_t>& out) {
 api_error read_task(const Value& v, millis now, std::string& out) {
   if (!v.IsObject())
     return invalid("task must be an object (the body of a create)");
-  if (const Value* start = field(v, "start_time");
+  if (const Value* start = body_field(v, "start_time");
       start != nullptr && !(start->IsString() && start->GetStringLength() == 0))
     return invalid("task.start_time is not allowed: the schedule's times say "
                    "when it creates its tasks");
@@ -104,27 +96,27 @@ api_error read_task(const Value& v, millis now, std::string& out) {
 api_error read_fields(const Value& body, millis now, schedule& out,
                       uint8_t& seen) {
   using f = schedule_patch;
-  if (const Value* v = field(body, "name")) {
+  if (const Value* v = body_field(body, "name")) {
     if (auto err = read_name(*v, out.name))
       return err;
     seen |= f::name;
   }
-  if (const Value* v = field(body, "enabled")) {
+  if (const Value* v = body_field(body, "enabled")) {
     if (auto err = read_enabled(*v, out.enabled))
       return err;
     seen |= f::enabled;
   }
-  if (const Value* v = field(body, "weekdays")) {
+  if (const Value* v = body_field(body, "weekdays")) {
     if (auto err = read_weekdays(*v, out.weekdays))
       return err;
     seen |= f::weekdays;
   }
-  if (const Value* v = field(body, "times")) {
+  if (const Value* v = body_field(body, "times")) {
     if (auto err = read_times(*v, out.times))
       return err;
     seen |= f::times;
   }
-  if (const Value* v = field(body, "task")) {
+  if (const Value* v = body_field(body, "task")) {
     if (auto err = read_task(*v, now, out.task))
       return err;
     seen |= f::task;

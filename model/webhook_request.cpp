@@ -123,13 +123,6 @@ namespace {
 
 using rapidjson::Value;
 
-const Value* field(const Value& body, const char* name) {
-  auto it = body.FindMember(name);
-  if (it == body.MemberEnd() || it->value.IsNull())
-    return nullptr;
-  return &it->value;
-}
-
 std::string type_names() {
   std::string out;
   for (auto t : all_event_types)
@@ -138,7 +131,7 @@ std::string type_names() {
 }
 
 api_error read_url(const Value& body, std::string& out) {
-  const Value* v = field(body, "url");
+  const Value* v = body_field(body, "url");
   if (v == nullptr)
     return invalid("url is required");
   if (!v->IsString())
@@ -153,7 +146,7 @@ api_error read_url(const Value& body, std::string& out) {
 
 api_error read_events(const Value& body, std::vector<event_type>& out) {
   out.clear();
-  const Value* v = field(body, "events");
+  const Value* v = body_field(body, "events");
   if (v == nullptr) {
     for (auto t : all_event_types)
       if (is_task_event(t))
@@ -187,7 +180,7 @@ size_t characters(std::string_view s) {
 api_error read_secret(const Value& body, std::string& out) {
   auto rule = "a string of at least " + std::to_string(min_webhook_secret)
               + " characters";
-  const Value* v = field(body, "secret");
+  const Value* v = body_field(body, "secret");
   if (v == nullptr)
     return invalid("secret is required: " + rule);
   std::string_view text;

@@ -197,7 +197,9 @@ store_errc store::info(store_info& out) const {
     return std::tie(a.field, a.value) < std::tie(b.field, b.value);
   });
   for (auto [family, into] : {std::pair{cf::devices, &out.devices},
-                              std::pair{cf::accounts, &out.accounts}})
+                              std::pair{cf::accounts, &out.accounts},
+                              std::pair{cf::groups, &out.groups},
+                              std::pair{cf::schedules, &out.schedules}})
     if (auto e = i.for_each_entry(family,
                                   [into = into](const auto&, const auto&) {
                                     ++*into;

@@ -64,6 +64,8 @@ struct store_info {
   std::vector<value_count> values; // by field, then value
   uint64_t devices = 0;
   uint64_t accounts = 0;
+  uint64_t groups = 0;
+  uint64_t schedules = 0;
   uint64_t directory_bytes = 0; // every file of the directory, WAL included
   std::vector<family_info> families; // in their on-disk order
 };

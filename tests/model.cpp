@@ -3,6 +3,8 @@
 #define BOOST_TEST_MODULE model
 #include <boost/test/unit_test.hpp>
 
+#include "tests/time_zone.hpp"
+
 #include "model/create_request.hpp"
 #include "model/error.hpp"
 #include "model/script_config.hpp"
@@ -18,31 +20,9 @@
 #include <string>
 
 using namespace tmx;
+using tmx::test::zone;
 
 namespace {
-
-// Pins the process's time zone for one test, so expected strings are exact.
-struct zone {
-  std::string saved;
-  bool had = false;
-
-  explicit zone(const char* tz) {
-    if (const char* old = std::getenv("TZ")) {
-      saved = old;
-      had = true;
-    }
-    setenv("TZ", tz, 1);
-    tzset();
-  }
-
-  ~zone() {
-    if (had)
-      setenv("TZ", saved.c_str(), 1);
-    else
-      unsetenv("TZ");
-    tzset();
-  }
-};
 
 constexpr const char* cet = "CET-1CEST,M3.5.0,M10.5.0/3";
 

@@ -6,6 +6,8 @@
 #define BOOST_TEST_MODULE schedule_model
 #include <boost/test/unit_test.hpp>
 
+#include "tests/time_zone.hpp"
+
 #include "model/schedule.hpp"
 #include "model/schedule_json.hpp"
 #include "model/schedule_time.hpp"
@@ -19,33 +21,11 @@
 #include <vector>
 
 using namespace tmx;
+using tmx::test::zone;
 
 namespace {
 
 constexpr millis minute = 60 * 1000;
-
-// Pins the process's time zone for one test.
-struct zone {
-  std::string saved;
-  bool had = false;
-
-  explicit zone(const char* tz) {
-    if (const char* old = std::getenv("TZ")) {
-      saved = old;
-      had = true;
-    }
-    setenv("TZ", tz, 1);
-    tzset();
-  }
-
-  ~zone() {
-    if (had)
-      setenv("TZ", saved.c_str(), 1);
-    else
-      unsetenv("TZ");
-    tzset();
-  }
-};
 
 /// An instant written with its offset.
 millis at(const std::string& iso) {

@@ -80,7 +80,7 @@ BOOST_AUTO_TEST_CASE(request_reads_fields_and_defaults) {
 
 BOOST_AUTO_TEST_CASE(request_errors_name_the_field_and_rule) {
   check_refused("[]", "body must be a JSON object");
-  check_refused("{", "body must be a JSON object");
+  check_refused("{", "body is not valid JSON at offset 1");
   check_refused(body(R"("times":["09:00"],"task":)" + a_task),
                 "name is required");
   check_refused(valid(R"("name":"")"), "name must be a non-empty string");

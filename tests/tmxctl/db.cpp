@@ -43,6 +43,9 @@ std::vector<rapidjson::Document> dumped(const result& r) {
 } // namespace
 
 BOOST_FIXTURE_TEST_CASE(db_commands_on_a_clean_store, busy_server) {
+  BOOST_REQUIRE_EQUAL(
+    post("/api/v1/group", R"({"name":"left","serials":["sim-0001"]})").code(),
+    0);
   auto tasks = api("/task?page_size=100");
   auto stats = api("/task/stats");
   BOOST_REQUIRE_EQUAL(terminate(), 0);
@@ -68,6 +71,8 @@ BOOST_FIXTURE_TEST_CASE(db_commands_on_a_clean_store, busy_server) {
   BOOST_TEST(int_of(member(member(doc, "serials"), "sim-0001")) == 2);
   BOOST_TEST(int_of(member(doc, "devices")) == 4);
   BOOST_TEST(int_of(member(doc, "accounts")) == 8);
+  BOOST_TEST(int_of(member(doc, "groups")) == 1);
+  BOOST_TEST(int_of(member(doc, "schedules")) == 0);
   BOOST_TEST(int_of(member(doc, "directory_bytes")) > 0);
   std::vector<std::string> families;
   for (auto& f : member(doc, "column_families").GetArray())

@@ -44,6 +44,13 @@ BOOST_FIXTURE_TEST_CASE(groups_table_and_json, live_server) {
   auto j = ctl({"groups", "--json"});
   BOOST_TEST(j.exit == 0, j.err);
   check_same_json(j.json(), api("/group"));
+
+  // tmxctl devices shows each phone's groups.
+  auto d = ctl({"devices"});
+  BOOST_TEST(contains(d.lines()[0], "GROUPS"));
+  BOOST_TEST(contains(d.line_with("sim-0001"), "shop-b"));
+  BOOST_TEST(!contains(d.line_with("sim-0001"), "shop-a"));
+  BOOST_TEST(contains(d.line_with("sim-0002"), "shop-a"));
 }
 
 BOOST_FIXTURE_TEST_CASE(create_with_groups, live_server) {

@@ -76,6 +76,8 @@ std::string info_json(const tmx::store_info& info) {
   }
   members(w, {{"devices", info.devices},
               {"accounts", info.accounts},
+              {"groups", info.groups},
+              {"schedules", info.schedules},
               {"directory_bytes", info.directory_bytes}});
   w.Key("column_families");
   w.StartArray();
@@ -117,6 +119,8 @@ void print_info(db_context& c, const rapidjson::Value& info) {
          std::to_string(field(info, "serials").MemberCount()) + " with tasks"});
   t.add({"devices", at("devices") + " known"});
   t.add({"accounts", at("accounts")});
+  t.add({"groups", at("groups")});
+  t.add({"schedules", at("schedules")});
   t.add(
     {"size", human_bytes(number(field(info, "directory_bytes"))) + " on disk"});
   t.print(std::cout, c.term);

@@ -175,12 +175,13 @@ void print_task(std::ostream& out, const terminal& term,
 
 void print_devices(std::ostream& out, const terminal& term,
                    const rapidjson::Value& devices) {
-  table t({"SERIAL", "NODE", "STATE", ">RUNNING", ">QUEUED", "ACCOUNTS"});
+  table t(
+    {"SERIAL", "NODE", "STATE", ">RUNNING", ">QUEUED", "ACCOUNTS", "GROUPS"});
   for (auto* d : items(devices))
     t.add({text(field(*d, "serial")), text(field(*d, "node")),
            coloured(field(*d, "state"), state_colour),
            text(field(*d, "running_task_id")), text(field(*d, "queued")),
-           joined(field(*d, "accounts"))});
+           joined(field(*d, "accounts")), joined(field(*d, "groups"))});
   t.print(out, term);
 }
 
