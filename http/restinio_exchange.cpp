@@ -1,6 +1,7 @@
 #include "http/restinio_exchange.hpp"
 
 #include "http/query_string.hpp"
+#include "http/web_files.hpp"
 #include "metrics/metrics.hpp"
 
 #include <restinio/all.hpp>
@@ -83,6 +84,35 @@ void restinio_exchange::respond(restinio::http_status_line_t status,
 
 void count_response(int http, std::chrono::steady_clock::time_point started) {
   metrics::observe_http(unmatched_route, http, seconds_since(started));
+}
+
+void reply_web_file(const restinio::request_handle_t& req, const web_file& f) {
+  auto started = std::chrono::steady_clock::now();
+  const auto& h = req->header();
+  auto match = h.opt_value_of(restinio::http_field::if_none_match);
+  bool fresh = match && etag_matches(view(*match), f.etag);
+  auto encodings = h.opt_value_of(restinio::http_field::accept_encoding);
+  bool zipped = !f.gzipped.empty() && encodings
+                && accepts_gzip(view(*encodings));
+  auto response = req->create_response(fresh ? restinio::status_not_modified()
+                                             : restinio::status_ok());
+  response.append_header(restinio::http_field::etag, f.etag)
+    .append_header(restinio::http_field::cache_control, "no-cache")
+    .append_header("X-Content-Type-Options", "nosniff")
+    .append_header("Content-Security-Policy",
+                   "default-src 'self'; img-src 'self' data: blob:; "
+                   "style-src 'self' 'unsafe-inline'; frame-ancestors 'none'");
+  if (!f.gzipped.empty())
+    response.append_header(restinio::http_field::vary, "Accept-Encoding");
+  if (!fresh) {
+    response.append_header(restinio::http_field::content_type, f.content_type);
+    if (zipped)
+      response.append_header(restinio::http_field::content_encoding, "gzip");
+    response.set_body(zipped ? f.gzipped : f.body);
+  }
+  int http = fresh ? 304 : 200;
+  metrics::observe_http("/{file}", http, seconds_since(started));
+  response.done();
 }
 
 } // namespace tmx

@@ -66,4 +66,12 @@ private:
 /// Counts a response that http/server.cpp sends itself, begun at `started`.
 void count_response(int http, std::chrono::steady_clock::time_point started);
 
+struct web_file;
+
+/// Answers a GET with a dashboard file: 304 when the client's
+/// If-None-Match holds its ETag, gzip when Accept-Encoding takes it,
+/// `Cache-Control: no-cache` (always revalidated: the names carry no
+/// version) and the dashboard's Content-Security-Policy.
+void reply_web_file(const restinio::request_handle_t& req, const web_file& f);
+
 } // namespace tmx

@@ -12,6 +12,7 @@
 #include "http/event_stream.hpp"
 #include "http/paths.hpp"
 #include "http/restinio_exchange.hpp"
+#include "http/web_files.hpp"
 
 #include <restinio/all.hpp>
 #include <spdlog/spdlog.h>
@@ -109,10 +110,11 @@ struct http_server::impl {
   in_flight_counter in_flight = std::make_shared<std::atomic<size_t>>(0);
   std::atomic<bool> draining{false};
   std::shared_ptr<connection_gate> gate; // one cap over every address
+  web_files web;                         // the dashboard (web/)
 
   impl(caf::actor_system& sys, server_handles handles, http_options o)
     : opts(std::move(o)), sys(sys), hub(handles.hub),
-      api(sys, std::move(handles), opts.license) {
+      api(sys, std::move(handles), opts.license), web(opts.web_dir) {
     add_routes();
   }
 
@@ -247,9 +249,15 @@ struct http_server::impl {
       else if (get && path == "/metrics")
         api.metrics(
           std::make_shared<restinio_exchange>(req, nullptr, "/metrics"));
-      else if (parts.size() < 2 || parts[0] != "api" || parts[1] != "v1")
-        reply_error(req, no_route());
-      else if (!authorised(req))
+      else if (parts.size() < 2 || parts[0] != "api" || parts[1] != "v1") {
+        // Outside the API: the dashboard's files, no token needed (the
+        // page must load to ask for it; it holds no farm data).
+        auto file = get ? web.find(path) : nullptr;
+        if (file)
+          reply_web_file(req, *file);
+        else
+          reply_error(req, no_route());
+      } else if (!authorised(req))
         reply_error(req, {ec::unauthorized, "missing or wrong API token "
                                             "(Authorization: Bearer ...)"});
       else if (draining)

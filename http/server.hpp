@@ -29,6 +29,9 @@ struct http_options {
   /// An event stream client with more events than this not yet written to
   /// its socket is cut off (events.max-unsent).
   size_t max_unsent_events = 10000;
+  /// "" = the dashboard files embedded at build time; a directory = its
+  /// files, read at each request (http.web-dir, for working on web/).
+  std::string web_dir;
   license_options license;
 };
 

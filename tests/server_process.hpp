@@ -116,6 +116,7 @@ struct reply {
   std::string text;
   std::string content_type;
   std::string retry_after;
+  httplib::Headers headers; // every header of the response
   rapidjson::Document json; // null unless `text` is a JSON document
 
   int code() const {
@@ -153,6 +154,7 @@ inline reply http_request(uint16_t port, const std::string& method,
     out.text = res->body;
     out.content_type = res->get_header_value("Content-Type");
     out.retry_after = res->get_header_value("Retry-After");
+    out.headers = res->headers;
     out.json = parse_json(out.text);
   }
   return out;

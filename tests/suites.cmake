@@ -12,6 +12,7 @@ target_sources(test_http PRIVATE
   ${CMAKE_SOURCE_DIR}/tests/http/accounts.cpp
   ${CMAKE_SOURCE_DIR}/tests/http/connections.cpp
   ${CMAKE_SOURCE_DIR}/tests/http/create.cpp
+  ${CMAKE_SOURCE_DIR}/tests/http/dashboard.cpp
   ${CMAKE_SOURCE_DIR}/tests/http/groups.cpp
   ${CMAKE_SOURCE_DIR}/tests/http/hostile_input.cpp
   ${CMAKE_SOURCE_DIR}/tests/http/overload.cpp
@@ -104,3 +105,14 @@ tmx_test(schedule_store 60 tmx_storage)
 tmx_test(schedule_keeper 120 tmx_actors)
 tmx_test(schedule_restart 240 tmx_model PkgConfig::CPP_HTTPLIB)
 add_dependencies(test_schedule_restart tmx-server)
+# The dashboard's files (http/web_files.hpp), against web/ as it is.
+tmx_test(web_files 60 tmx_web ZLIB::ZLIB)
+target_compile_definitions(test_web_files PRIVATE
+  TMX_WEB_DIR="${CMAKE_SOURCE_DIR}/web")
+# The dashboard in a real browser: headless Chromium driven by Selenium
+# against a real tmx-server with simulated devices (tests/dashboard/). Each
+# page's screenshot lands in dashboard-screenshots/ of the build directory.
+add_test(NAME dashboard
+         COMMAND /usr/bin/python3 -m unittest discover -s ${CMAKE_SOURCE_DIR}/tests/dashboard -v)
+set_tests_properties(dashboard PROPERTIES TIMEOUT 600 ENVIRONMENT
+  "TMX_SERVER=$<TARGET_FILE:tmx-server>;TMX_SCREENSHOT_DIR=${CMAKE_BINARY_DIR}/dashboard-screenshots")

@@ -49,7 +49,10 @@ struct server_config : caf::actor_system_config {
       .add<std::string>("token", "API token clients send as "
                                  "'Authorization: Bearer <token>'")
       .add<bool>("allow-anonymous", "serve a non-loopback address without a "
-                                    "token (default false)");
+                                    "token (default false)")
+      .add<std::string>("web-dir", "serve the dashboard from this directory "
+                                   "instead of the embedded files (for "
+                                   "working on web/)");
     opt_group{custom_options_, "events"}.add<int64_t>(
       "max-unsent", "an event stream client with more events unsent is "
                     "cut off (10000)");
@@ -169,6 +172,11 @@ bool read_options(const caf::settings& content, server_options& out,
   r.duration("http.idle-timeout", idle);
   r.integer("events.max-unsent", 10, 10'000'000, unsent);
   r.text("http.token", out.http.token);
+  r.text("http.web-dir", out.http.web_dir);
+  if (!out.http.web_dir.empty()
+      && !std::filesystem::is_regular_file(out.http.web_dir + "/index.html"))
+    r.fail("option http.web-dir '" + out.http.web_dir
+           + "' holds no index.html");
   bool anonymous = false;
   r.flag("http.allow-anonymous", anonymous);
   if (!is_loopback(out.http.address) && out.http.token.empty() && !anonymous)
