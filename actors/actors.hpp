@@ -97,6 +97,8 @@ using store_actor = caf::typed_actor<
   caf::replies_to<ready_atom>::with<std::string>,
   // Timer (its own): the events written since the last one go to the hub.
   caf::reacts_to<publish_atom>,
+  // Its own, with storage.sync: one fsync acknowledges every write before.
+  caf::reacts_to<sync_atom>,
   // Device and node events: stored (ids assigned), then published.
   caf::reacts_to<event_atom, std::vector<event>>,
   // Up to `limit` stored events after id `after`, ascending.

@@ -54,6 +54,7 @@ using screen_atom = caf::atom_constant<caf::atom("screen")>;
 using reconnect_atom = caf::atom_constant<caf::atom("reconnect")>;
 using ready_atom = caf::atom_constant<caf::atom("ready")>;
 using publish_atom = caf::atom_constant<caf::atom("publish")>;
+using sync_atom = caf::atom_constant<caf::atom("sync")>;
 using subscribe_atom = caf::atom_constant<caf::atom("subscribe")>;
 using event_atom = caf::atom_constant<caf::atom("event")>;
 using webhook_atom = caf::atom_constant<caf::atom("webhook")>;

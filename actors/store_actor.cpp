@@ -44,6 +44,8 @@ store_errc timed(Write write) {
 /// restart) nor a webhook's sender needs any more.
 void flush(store_actor::stateful_pointer<store_state> self) {
   auto& st = self->state;
+  if (st.db->unsynced())
+    return; // not durable yet: the sync after them hands them on
   auto events = st.db->take_events();
   if (events.empty() || !st.hub)
     return;
@@ -83,6 +85,52 @@ void publish(store_actor::stateful_pointer<store_state> self) {
   }
 }
 
+/// With storage.sync, asks itself for one fsync after every message now in
+/// its mailbox: the writes of all of them share it (group commit).
+void sync_later(store_actor::stateful_pointer<store_state> self) {
+  auto& st = self->state;
+  if (st.sync_due || !st.db->unsynced())
+    return;
+  st.sync_due = true;
+  self->send(self, sync_atom::value);
+}
+
+/// The reply to a write: `value` at once, or, when the write waits for an
+/// fsync (storage.sync), once the next sync has made it durable (the
+/// storage error if that fails). Never an acknowledgement before then.
+template <class T>
+caf::result<T> acked(store_actor::stateful_pointer<store_state> self, T value) {
+  auto& st = self->state;
+  if (!st.db->unsynced())
+    return value;
+  auto promise = self->make_response_promise<T>();
+  st.unsynced_acks.emplace_back(
+    [promise, value = std::move(value)](const caf::error& err) mutable {
+      if (err)
+        promise.deliver(err);
+      else
+        promise.deliver(std::move(value));
+    });
+  sync_later(self);
+  return promise;
+}
+
+/// One fsync for every write since the last; then their replies and events.
+void sync_now(store_actor::stateful_pointer<store_state> self) {
+  auto& st = self->state;
+  st.sync_due = false;
+  auto e = timed([&] { return st.db->sync(); });
+  caf::error err;
+  if (e != store_errc::ok)
+    err = failure(*st.db, e, "sync");
+  auto acks = std::move(st.unsynced_acks);
+  st.unsynced_acks.clear();
+  for (auto& ack : acks)
+    ack(err);
+  if (!err)
+    publish(self);
+}
+
 } // namespace
 
 store_actor::behavior_type
@@ -91,6 +139,8 @@ store_behavior(store_actor::stateful_pointer<store_state> self,
   self->state.db = std::move(db);
   self->state.hub = std::move(hub);
   self->state.next_trim = self->state.db->first_event_id() + kept_events;
+  // With storage.sync the fsync is shared by the writes of a mailbox sweep.
+  self->state.db->defer_sync(true);
   return {
     [=](create_atom, const std::vector<task>& tasks,
         const idempotency_record& key) -> caf::result<ok_atom> {
@@ -100,7 +150,7 @@ store_behavior(store_actor::stateful_pointer<store_state> self,
       if (e != store_errc::ok)
         return failure(*self->state.db, e, "insert");
       publish(self);
-      return ok_atom::value;
+      return acked(self, ok_atom::value);
     },
     [=](create_atom, const std::vector<task>& tasks,
         const idempotency_record& key,
@@ -114,13 +164,13 @@ store_behavior(store_actor::stateful_pointer<store_state> self,
       if (e != store_errc::ok)
         return failure(*self->state.db, e, "insert of a schedule's tasks");
       publish(self);
-      return ok_atom::value;
+      return acked(self, ok_atom::value);
     },
     [=](schedule_atom, schedule& s) -> caf::result<schedule> {
       auto e = timed([&] { return self->state.db->put_schedule(s); });
       if (e != store_errc::ok)
         return failure(*self->state.db, e, "schedule write");
-      return s;
+      return acked(self, std::move(s));
     },
     [=](schedule_atom, erase_atom, uint64_t id) -> caf::result<ok_atom> {
       auto e = timed([&] { return self->state.db->erase_schedule(id); });
@@ -128,7 +178,7 @@ store_behavior(store_actor::stateful_pointer<store_state> self,
         return make_error(ec::not_found, "no such schedule");
       if (e != store_errc::ok)
         return failure(*self->state.db, e, "schedule removal");
-      return ok_atom::value;
+      return acked(self, ok_atom::value);
     },
     [=](update_atom, const std::vector<task>& tasks,
         const std::vector<task_log>& logs) -> caf::result<ok_atom> {
@@ -136,7 +186,7 @@ store_behavior(store_actor::stateful_pointer<store_state> self,
       if (e != store_errc::ok)
         return failure(*self->state.db, e, "update");
       publish(self);
-      return ok_atom::value;
+      return acked(self, ok_atom::value);
     },
     [=](log_atom, task_id id) -> caf::result<std::vector<log_line>> {
       std::vector<log_line> lines;
@@ -153,7 +203,7 @@ store_behavior(store_actor::stateful_pointer<store_state> self,
       });
       if (e != store_errc::ok)
         return failure(*self->state.db, e, "log append");
-      return ok_atom::value;
+      return acked(self, ok_atom::value);
     },
     [=](due_atom, millis from,
         millis until) -> caf::result<std::vector<due_entry>> {
@@ -171,7 +221,7 @@ store_behavior(store_actor::stateful_pointer<store_state> self,
       auto e = timed([&] { return self->state.db->put_account(a); });
       if (e != store_errc::ok)
         return failure(*self->state.db, e, "account write");
-      return ok_atom::value;
+      return acked(self, ok_atom::value);
     },
     [=](account_atom, erase_atom,
         const std::string& username) -> caf::result<ok_atom> {
@@ -180,7 +230,7 @@ store_behavior(store_actor::stateful_pointer<store_state> self,
         return make_error(ec::not_found, "no such account");
       if (e != store_errc::ok)
         return failure(*self->state.db, e, "account removal");
-      return ok_atom::value;
+      return acked(self, ok_atom::value);
     },
     [=](erase_atom,
         const std::vector<task_id>& ids) -> caf::result<std::vector<task_id>> {
@@ -189,7 +239,7 @@ store_behavior(store_actor::stateful_pointer<store_state> self,
       if (e != store_errc::ok)
         return failure(*self->state.db, e, "erase");
       publish(self);
-      return erased;
+      return acked(self, std::move(erased));
     },
     [=](get_atom, task_id id) -> caf::result<task> {
       task t;
@@ -243,7 +293,7 @@ store_behavior(store_actor::stateful_pointer<store_state> self,
       }
       if (e != store_errc::ok)
         return failure(*self->state.db, e, "device registration");
-      return ok_atom::value;
+      return acked(self, ok_atom::value);
     },
     [=](ready_atom) { return self->state.db->write_failure(); },
     [=](event_atom, std::vector<event>& events) {
@@ -251,6 +301,7 @@ store_behavior(store_actor::stateful_pointer<store_state> self,
         [&] { return self->state.db->append_events(std::move(events)); });
       if (e != store_errc::ok)
         failure(*self->state.db, e, "event write");
+      sync_later(self);
       publish(self);
     },
     [=](event_atom, uint64_t after,
@@ -267,7 +318,7 @@ store_behavior(store_actor::stateful_pointer<store_state> self,
       auto e = timed([&] { return self->state.db->put_webhook(w); });
       if (e != store_errc::ok)
         return failure(*self->state.db, e, "webhook write");
-      return w;
+      return acked(self, std::move(w));
     },
     [=](webhook_atom) -> caf::result<std::vector<webhook>> {
       std::vector<webhook> out;
@@ -282,7 +333,7 @@ store_behavior(store_actor::stateful_pointer<store_state> self,
         return make_error(ec::not_found, "no such webhook");
       if (e != store_errc::ok)
         return failure(*self->state.db, e, "webhook removal");
-      return ok_atom::value;
+      return acked(self, ok_atom::value);
     },
     [=](webhook_atom, cursor_atom, uint64_t id,
         uint64_t cursor) -> caf::result<ok_atom> {
@@ -292,13 +343,13 @@ store_behavior(store_actor::stateful_pointer<store_state> self,
         return make_error(ec::not_found, "no such webhook");
       if (e != store_errc::ok)
         return failure(*self->state.db, e, "webhook cursor write");
-      return ok_atom::value;
+      return acked(self, ok_atom::value);
     },
     [=](group_atom, const device_group& g) -> caf::result<ok_atom> {
       auto e = timed([&] { return self->state.db->put_group(g); });
       if (e != store_errc::ok)
         return failure(*self->state.db, e, "group write");
-      return ok_atom::value;
+      return acked(self, ok_atom::value);
     },
     [=](group_atom, erase_atom,
         const std::string& name) -> caf::result<ok_atom> {
@@ -307,14 +358,16 @@ store_behavior(store_actor::stateful_pointer<store_state> self,
         return make_error(ec::not_found, "no such group");
       if (e != store_errc::ok)
         return failure(*self->state.db, e, "group removal");
-      return ok_atom::value;
+      return acked(self, ok_atom::value);
     },
     [=](publish_atom) {
       self->state.flush_due = false;
       flush(self);
     },
+    [=](sync_atom) { sync_now(self); },
     [=](shutdown_atom) {
       // Every earlier message has been handled: nothing is left to write.
+      sync_now(self);
       flush(self);
       self->quit();
       return ok_atom::value;

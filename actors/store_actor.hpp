@@ -6,7 +6,9 @@
 #include "storage/store.hpp"
 
 #include <chrono>
+#include <functional>
 #include <memory>
+#include <vector>
 
 namespace tmx {
 
@@ -16,6 +18,10 @@ struct store_state {
   event_hub_actor hub;    // where written events go (none in some tests)
   uint64_t next_trim = 0; // the event id at which trimming is considered
   bool flush_due = false; // a publish_atom to itself is on its way
+  // Group commit (storage.sync): the replies to writes that wait for the
+  // next fsync, and whether a sync_atom to itself is on its way.
+  std::vector<std::function<void(const caf::error&)>> unsynced_acks;
+  bool sync_due = false;
 };
 
 /// Events wait at most this long in the store actor before they go to the

@@ -232,6 +232,12 @@ struct store::impl {
 
   store_errc write(rocksdb::WriteBatch& batch);
 
+  // With opts.sync: writes leave the fsync to store::sync() (group commit),
+  // and whether one has been written since the last.
+  bool deferred_sync = false;
+  bool unsynced = false;
+  uint64_t syncs = 0;
+
   // -- a store that cannot write (writes.cpp) --------------------------------
 
   // Why writes are refused ("" while they are not): set by the first write

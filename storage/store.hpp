@@ -181,6 +181,30 @@ public:
   /// Whether writes are refused at present, as last seen (asks nothing).
   bool refuses_writes() const;
 
+  // -- group commit (options.sync) --------------------------------------------
+  // With options.sync, each write is made durable by an fsync of the WAL
+  // before it returns. Deferred instead, a write returns once it is in
+  // the WAL (visible to reads, not yet durable) and sync() makes every
+  // write since the last one durable with one fsync: the store actor then
+  // acknowledges them all (group commit). Without options.sync both are
+  // no-ops: the OS writes the WAL back when it will.
+
+  /// Defers the fsync of writes until sync(); off again with false (which
+  /// syncs first).
+  store_errc defer_sync(bool on);
+
+  /// Whether writes are waiting for sync().
+  bool unsynced() const;
+
+  /// One fsync of the WAL: every write before it is durable. On failure
+  /// the writes since the last sync may or may not survive a crash, and
+  /// the store refuses writes until it recovers (write_failure()).
+  store_errc sync();
+
+  /// The fsyncs sync() has made since open: with writes, what group commit
+  /// saved.
+  uint64_t syncs() const;
+
   // -- events and webhooks --------------------------------------------------
   // Every insert, update and erase writes the task events of its changes
   // (model/event.hpp task_event_of) in its own batch, ids from

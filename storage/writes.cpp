@@ -23,10 +23,12 @@ store_errc store::impl::write(rocksdb::WriteBatch& batch) {
   if (!resume())
     return store_errc::io_error;
   rocksdb::WriteOptions wo;
-  wo.sync = opts.sync;
+  wo.sync = opts.sync && !deferred_sync;
   auto s = db->Write(wo, &batch);
   if (!s.ok())
     note_failure(s);
+  else if (opts.sync && deferred_sync)
+    unsynced = true;
   return errc_of(s);
 }
 
@@ -266,6 +268,33 @@ std::string store::write_failure() {
 
 bool store::refuses_writes() const {
   return !impl_->write_failure.empty();
+}
+
+store_errc store::defer_sync(bool on) {
+  if (!on && impl_->deferred_sync)
+    if (auto e = sync(); e != store_errc::ok)
+      return e;
+  impl_->deferred_sync = on;
+  return store_errc::ok;
+}
+
+bool store::unsynced() const {
+  return impl_->unsynced;
+}
+
+uint64_t store::syncs() const {
+  return impl_->syncs;
+}
+
+store_errc store::sync() {
+  if (!impl_->unsynced)
+    return store_errc::ok;
+  impl_->unsynced = false;
+  ++impl_->syncs;
+  auto s = impl_->db->SyncWAL();
+  if (!s.ok())
+    impl_->note_failure(s);
+  return errc_of(s);
 }
 
 // -- devices and accounts ---------------------------------------------------

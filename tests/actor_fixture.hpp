@@ -89,8 +89,9 @@ public:
 
   using scheduler_type = caf::scheduler::test_coordinator;
 
-  actor_fixture()
-    : db(open_store(dir)), sys(configure(cfg)),
+  /// `sync`: the store as storage.sync opens it (fsync before a reply).
+  explicit actor_fixture(bool sync = false)
+    : db(open_store(dir, sync)), sys(configure(cfg)),
       sched(dynamic_cast<scheduler_type&>(sys.scheduler())),
       epoch(sched.clock().now()) {
     // Not detached: a detached actor would run on a thread of its own,
@@ -276,9 +277,10 @@ private:
     owned.push_back(caf::actor_cast<caf::actor>(hdl));
   }
 
-  static std::shared_ptr<tmx::store> open_store(const scratch_dir& where) {
+  static std::shared_ptr<tmx::store> open_store(const scratch_dir& where,
+                                                bool sync) {
     std::string error;
-    auto s = tmx::store::open({where.path.string(), false, false}, error);
+    auto s = tmx::store::open({where.path.string(), sync, false}, error);
     BOOST_REQUIRE_MESSAGE(s, error);
     return s;
   }

@@ -116,3 +116,5 @@ add_test(NAME dashboard
          COMMAND /usr/bin/python3 -m unittest discover -s ${CMAKE_SOURCE_DIR}/tests/dashboard -v)
 set_tests_properties(dashboard PROPERTIES TIMEOUT 600 ENVIRONMENT
   "TMX_SERVER=$<TARGET_FILE:tmx-server>;TMX_SCREENSHOT_DIR=${CMAKE_BINARY_DIR}/dashboard-screenshots")
+# Group commit (storage.sync) in the store actor, on the test coordinator.
+tmx_test(group_commit 60 tmx_actors)

@@ -44,6 +44,8 @@ class CrashTest:
                 "--tmx.timezone=UTC", "--cluster.address=127.0.0.1",
                 "--cluster.port=%d" % self.cluster_port,
                 "--cluster.secret=" + SECRET]
+        if self.args.sync:
+            argv.append("--storage.sync")
         self.server = Process(argv, self.work,
                               os.path.join(self.work, "server.log"))
         self.server.start(banner)
@@ -311,6 +313,9 @@ def main():
     ap.add_argument("--round-seconds", type=float, default=4.0,
                     help="most load time before the kill (the kill moment is "
                     "random within it)")
+    ap.add_argument("--sync", action="store_true",
+                    help="the server with storage.sync (group commit: every "
+                    "acknowledgement after its fsync)")
     ap.add_argument("--keep-going", action="store_true",
                     help="go on after a round with violations (by default "
                     "the test stops there, leaving its evidence)")
