@@ -29,7 +29,6 @@ public:
   inspect(const restinio::ip_blocker::incoming_info_t&) noexcept {
     if (open_.fetch_add(1) >= max_open_) {
       open_.fetch_sub(1);
-      refused_.fetch_add(1);
       return restinio::ip_blocker::deny();
     }
     return restinio::ip_blocker::allow();
@@ -43,15 +42,9 @@ public:
       open_.fetch_sub(1);
   }
 
-  size_t open() const { return open_.load(); }
-
-  /// Connections refused because the cap was reached, since start.
-  size_t refused() const { return refused_.load(); }
-
 private:
   const size_t max_open_;
   std::atomic<size_t> open_{0};
-  std::atomic<size_t> refused_{0};
 };
 
 } // namespace tmx

@@ -50,7 +50,7 @@ BOOST_FIXTURE_TEST_CASE(task_object_fields_and_types, api_server) {
 
 BOOST_FIXTURE_TEST_CASE(create_fan_out, api_server) {
   // (serial, username, target) of each task; "" for null / none.
-  using unit = std::tuple<std::string, std::string, std::string>;
+  using unit = fan_out_unit;
   struct fan_out_case {
     std::string body;
     std::vector<unit> tasks;
@@ -84,25 +84,8 @@ BOOST_FIXTURE_TEST_CASE(create_fan_out, api_server) {
   }
   for (auto& c : cases)
     BOOST_TEST_CONTEXT(c.body) {
-      auto created = create(*this, c.body);
-      std::vector<unit> got;
-      for (auto id : created) {
-        auto r = task_of(*this, id);
-        auto& config = member(r.data(), "script_config");
-        auto& targets = member(config, "target_users");
-        BOOST_TEST(!config.HasMember("target_user"));
-        BOOST_TEST(!config.HasMember("target_username"));
-        std::string target;
-        if (targets.IsArray()) {
-          BOOST_TEST(targets.Size() == 1u);
-          target = text_of(targets[0]);
-        }
-        got.emplace_back(text_of(member(r.data(), "serial")),
-                         text_of(member(r.data(), "username")), target);
-      }
-      std::sort(got.begin(), got.end());
-      std::sort(c.tasks.begin(), c.tasks.end());
-      BOOST_TEST((got == c.tasks));
+      check_fan_out(*this, c.body, c.tasks, "target_users",
+                    {"target_user", "target_username"});
     }
 }
 

@@ -6,7 +6,10 @@
 #include "tests/http/checks.hpp"
 
 #include <algorithm>
+#include <functional>
+#include <initializer_list>
 #include <string>
+#include <tuple>
 #include <vector>
 
 namespace tmx::test {
@@ -92,6 +95,41 @@ inline reply task_of(const server_process& srv, uint64_t id) {
   check_task(r.data());
   BOOST_TEST(id_of(member(r.data(), "id")) == id);
   return r;
+}
+
+/// A created task as a fan-out test sees it: serial, username and the one
+/// item of its target list ("" when its config has none).
+using fan_out_unit = std::tuple<std::string, std::string, std::string>;
+
+/// Creates `body` and checks that its tasks are `expected`, in any order:
+/// each config holds at most one item of `list` and none of `dropped` (the
+/// one-value spellings the fan-out folded in); `also` checks each config
+/// further.
+inline void
+check_fan_out(const server_process& srv, const std::string& body,
+              std::vector<fan_out_unit> expected, const char* list,
+              std::initializer_list<const char*> dropped,
+              const std::function<void(const rapidjson::Value&)>& also = {}) {
+  std::vector<fan_out_unit> got;
+  for (auto id : create(srv, body)) {
+    auto r = task_of(srv, id);
+    auto& config = member(r.data(), "script_config");
+    for (auto* name : dropped)
+      BOOST_TEST(!config.HasMember(name), name);
+    if (also)
+      also(config);
+    auto& items = member(config, list);
+    std::string item;
+    if (items.IsArray()) {
+      BOOST_TEST(items.Size() == 1u);
+      item = text_of(items[0]);
+    }
+    got.emplace_back(text_of(member(r.data(), "serial")),
+                     text_of(member(r.data(), "username")), item);
+  }
+  std::sort(got.begin(), got.end());
+  std::sort(expected.begin(), expected.end());
+  BOOST_TEST((got == expected));
 }
 
 inline int status_of(const server_process& srv, uint64_t id) {

@@ -22,7 +22,7 @@ const std::string post_3 = "https://vm.tiktok.com/ZMabc/";
 
 BOOST_FIXTURE_TEST_CASE(comment_fans_out_per_post_url, api_server) {
   // (serial, username, url) of each task; "" for null.
-  using unit = std::tuple<std::string, std::string, std::string>;
+  using unit = fan_out_unit;
   auto by_text = R"({"target_post_url":")" + post_1 + R"(, )" + post_2 + R"(\n)"
                  + post_3 + R"(\n)" + post_1
                  + R"(","comment_content":"nice\nwow"})";
@@ -48,27 +48,13 @@ BOOST_FIXTURE_TEST_CASE(comment_fans_out_per_post_url, api_server) {
       cases[0].tasks.emplace_back(serial, "", url);
   for (auto& c : cases)
     BOOST_TEST_CONTEXT(c.body) {
-      auto created = create(*this, c.body);
-      std::vector<unit> got;
-      for (auto id : created) {
-        auto r = task_of(*this, id);
-        auto& config = member(r.data(), "script_config");
-        BOOST_TEST(!config.HasMember("target_post_url"));
-        BOOST_TEST(text_of(member(config, "comment_order")) == "random");
-        BOOST_TEST(member(config, "insert_emoji").IsFalse());
-        BOOST_TEST(text_of(member(config, "comment_image_path")) == "");
-        auto& urls = member(config, "target_post_urls");
-        std::string url;
-        if (urls.IsArray()) {
-          BOOST_TEST(urls.Size() == 1u);
-          url = text_of(urls[0]);
-        }
-        got.emplace_back(text_of(member(r.data(), "serial")),
-                         text_of(member(r.data(), "username")), url);
-      }
-      std::sort(got.begin(), got.end());
-      std::sort(c.tasks.begin(), c.tasks.end());
-      BOOST_TEST((got == c.tasks));
+      check_fan_out(
+        *this, c.body, c.tasks, "target_post_urls", {"target_post_url"},
+        [](const rapidjson::Value& config) {
+          BOOST_TEST(text_of(member(config, "comment_order")) == "random");
+          BOOST_TEST(member(config, "insert_emoji").IsFalse());
+          BOOST_TEST(text_of(member(config, "comment_image_path")) == "");
+        });
     }
 }
 
