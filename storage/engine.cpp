@@ -4,6 +4,7 @@
 #include "storage/engine.hpp"
 
 #include "storage/codec.hpp"
+#include "storage/lists.hpp"
 #include "storage/rocks_logger.hpp"
 
 #include <rocksdb/cache.h>
@@ -123,9 +124,14 @@ bool store::impl::open_db(std::string& error) {
   db_opts.max_total_wal_size = 4 * write_buffer_bytes;
 
   auto cf_opts = family_options();
+  auto list_opts = cf_opts;
+  list_opts.merge_operator = lists::add_operator();
+  // A count read folds its operands: keep them few in the memtable.
+  list_opts.max_successive_merges = 32;
   std::vector<rocksdb::ColumnFamilyDescriptor> families;
   for (const char* name : cf_names)
-    families.emplace_back(name, cf_opts);
+    families.emplace_back(name, std::string_view(name) == "lists" ? list_opts
+                                                                  : cf_opts);
   families.emplace_back(rocksdb::kDefaultColumnFamilyName, cf_opts);
 
   // Fails on a new database, which is fine unless we may not create one.
@@ -197,12 +203,13 @@ bool store::impl::check_schema(std::string& error) {
     return refuse(error, "cannot read the schema version", s.ToString());
   if (version == schema_version)
     return true;
-  if (version == 1 && opts.read_only) {
-    has_due_index = false;
+  if (version < schema_version && version >= 1 && opts.read_only) {
+    has_due_index = version >= 2;
+    has_lists = version >= 3;
     return true;
   }
-  if (version == 1)
-    return migrate_from_1(error);
+  if (version < schema_version && version >= 1)
+    return migrate(version, error);
   return refuse(error, "schema_mismatch",
                 "schema version " + std::to_string(version)
                   + ", this tmx reads version "
@@ -221,19 +228,28 @@ bool store::impl::initialise(std::string& error) {
   return write_schema(batch, error, "cannot initialise");
 }
 
-// Version 1 had no due index: build it from the pending tasks, in the
-// batch that sets the version (a crash before it leaves version 1, and the
-// next open starts over).
-bool store::impl::migrate_from_1(std::string& error) {
+// What a version added is built from the tasks, and the batch that sets the
+// current version comes last: a crash before it leaves the old version,
+// and the next open starts over (every part is written as absolute values,
+// so building twice gives the same).
+bool store::impl::migrate(uint64_t version, std::string& error) {
+  auto what = "cannot migrate from schema version " + std::to_string(version);
   rocksdb::WriteBatch batch;
-  auto e = for_each_with_status(task_status::pending, [&](const task& t) {
-    if (auto entry = due_entry(&t))
-      batch.Put(handle(cf::index), *entry, rocksdb::Slice());
-    return true;
-  });
-  if (e != store_errc::ok)
-    return refuse(error, "cannot migrate from schema version 1", to_string(e));
-  return write_schema(batch, error, "cannot migrate from schema version 1");
+  if (version < 2) { // 2 added the due index
+    auto e = for_each_with_status(task_status::pending, [&](const task& t) {
+      if (auto entry = due_entry(&t))
+        batch.Put(handle(cf::index), *entry, rocksdb::Slice());
+      return true;
+    });
+    if (e != store_errc::ok)
+      return refuse(error, what, to_string(e));
+  }
+  if (version < 3) { // 3 added the list index
+    std::string detail;
+    if (auto e = build_lists(batch, detail); e != store_errc::ok)
+      return refuse(error, what, detail.empty() ? to_string(e) : detail);
+  }
+  return write_schema(batch, error, what);
 }
 
 // Writes `batch` with the current schema version, synced.

@@ -40,11 +40,13 @@ enum class cf : size_t {
   webhooks,    // 'w' | id → webhook record; 'c' | id → u64 cursor
   groups,      // group name → group record (device groups)
   schedules,   // schedule id → schedule record (recurring tasks)
+  lists,       // the list index: streams, their counts, ended (lists.hpp)
 };
 
-constexpr std::array<const char*, 12> cf_names{
-  "tasks",       "index", "counters", "meta",     "accounts", "devices",
-  "idempotency", "logs",  "events",   "webhooks", "groups",   "schedules"};
+constexpr std::array<const char*, 13> cf_names{
+  "tasks",   "index",       "counters", "meta",   "accounts",
+  "devices", "idempotency", "logs",     "events", "webhooks",
+  "groups",  "schedules",   "lists"};
 
 store_errc errc_of(const rocksdb::Status& s);
 
@@ -62,6 +64,8 @@ bool is_indexed(keys::field f);
 struct task_change {
   rocksdb::WriteBatch batch;
   std::map<std::string, int64_t> counter_deltas;
+  // Of the list index's counts: written as merge operands (lists.hpp).
+  std::map<std::string, int64_t> list_counts;
   // The state of each touched task as of this change (nullopt = erased), so
   // that an id given twice sees its first change.
   std::unordered_map<task_id, std::optional<task>> staged;
@@ -101,6 +105,8 @@ struct store::impl {
   std::unordered_map<std::string, uint64_t> counters;
   // False only on a read-only instance of a version-1 store.
   bool has_due_index = true;
+  // False only on a read-only instance of a store before version 3.
+  bool has_lists = true;
 
   ~impl();
   void close();
@@ -122,7 +128,12 @@ struct store::impl {
   rocksdb::Status read_meta(std::string_view key, uint64_t& out) const;
   bool check_schema(std::string& error);
   bool initialise(std::string& error);
-  bool migrate_from_1(std::string& error);
+  /// Builds what the versions after `version` added, in the batch that
+  /// sets the current version.
+  bool migrate(uint64_t version, std::string& error);
+  /// Version 3's list index, from the task table (lists.cpp): the entries
+  /// written in chunks, the counts added to `last` (absolute values).
+  store_errc build_lists(rocksdb::WriteBatch& last, std::string& error);
   bool write_schema(rocksdb::WriteBatch& batch, std::string& error,
                     const std::string& what);
   bool load_state(std::string& error);
@@ -270,6 +281,13 @@ struct store::impl {
   /// the task does not exist as of `c`.
   store_errc stage_log(task_change& c, const task_log& log) const;
 
+  /// The list index part of stage() (lists.cpp).
+  void stage_lists(task_change& c, const task* before, const task* after) const;
+
+  /// A page of a list query from the list index (lists.cpp).
+  store_errc list_page(const task_filter& filter, uint64_t offset,
+                       uint32_t page_size, task_page& out) const;
+
   /// Writes `c` with the new counter values and meta, then takes them over.
   store_errc commit(task_change& c);
 
@@ -333,6 +351,10 @@ struct store::impl {
   /// The schedules: each decodes, and its id is below next_schedule_id
   /// (schedules.cpp).
   store_errc check_schedules(check_state& st) const;
+
+  /// The list index: its entries are the ones the tasks call for, its
+  /// counts equal a recount (check_lists.cpp).
+  store_errc check_lists(check_state& st) const;
 };
 
 } // namespace tmx

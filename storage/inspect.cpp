@@ -4,6 +4,7 @@
 #include "storage/check.hpp"
 
 #include "storage/codec.hpp"
+#include "storage/lists.hpp"
 
 #include <rocksdb/db.h>
 
@@ -90,6 +91,11 @@ store_errc store::impl::check_tasks(check_state& st) const {
       ++st.recount[keys::value_prefix(f, keys::field_value(t, f))];
     for (const auto& entry : own_entries(t))
       st.expected[entry[0]].add(entry);
+    if (has_lists) {
+      for (const auto& entry : lists::entries_of(t))
+        st.list_expected.add(entry);
+      lists::add_counts(t, 1, st.list_recount);
+    }
     return true;
   });
 }
@@ -238,7 +244,7 @@ store_errc store::check(
   for (auto walk :
        {&impl::check_tasks, &impl::check_index, &impl::check_counters,
         &impl::check_meta, &impl::check_logs, &impl::check_events,
-        &impl::check_groups, &impl::check_schedules}) {
+        &impl::check_groups, &impl::check_schedules, &impl::check_lists}) {
     auto e = (impl_.get()->*walk)(st);
     if (e == store_errc::ok)
       e = st.error;

@@ -1,5 +1,5 @@
-// The reads of the store: a task, a page of a list query over the index of
-// its rarest wanted value, the counts from counters, the status and due
+// The reads of the store: a task (list queries: lists.cpp), the counts from
+// counters, the status and due
 // index walks, logs, idempotency records, devices and accounts.
 #include "storage/engine.hpp"
 
@@ -8,32 +8,6 @@
 #include <algorithm>
 
 namespace tmx {
-
-namespace {
-
-// The (field, value) pairs of the filters that are set.
-using field_match = std::vector<std::pair<keys::field, std::string>>;
-
-field_match wanted_fields(const task_filter& filter) {
-  field_match out;
-  if (filter.status)
-    out.emplace_back(keys::field::status, keys::status_value(*filter.status));
-  if (!filter.serial.empty())
-    out.emplace_back(keys::field::serial, filter.serial);
-  if (!filter.script_name.empty())
-    out.emplace_back(keys::field::script, filter.script_name);
-  if (!filter.source.empty())
-    out.emplace_back(keys::field::source, filter.source);
-  return out;
-}
-
-bool matches(const task& t, const field_match& wanted) {
-  return std::all_of(wanted.begin(), wanted.end(), [&](const auto& w) {
-    return keys::field_value(t, w.first) == w.second;
-  });
-}
-
-} // namespace
 
 using engine::cf;
 using engine::decode_task;
@@ -57,57 +31,6 @@ store_errc store::get_log(task_id id, std::vector<log_line>& out) const {
     out.clear();
     e = store_errc::corrupt;
   }
-  return e;
-}
-
-store_errc store::list(const task_filter& filter, uint32_t page,
-                       uint32_t page_size, task_page& out) const {
-  out = {};
-  auto others = wanted_fields(filter);
-  // Walk the index of the rarest wanted value and test the others; with no
-  // filter, walk the tasks themselves.
-  auto family = cf::tasks;
-  std::string prefix;
-  uint64_t total = impl_->counter(keys::total_counter());
-  auto rarest = std::min_element(
-    others.begin(), others.end(), [&](const auto& a, const auto& b) {
-      return impl_->counter(keys::value_prefix(a.first, a.second))
-             < impl_->counter(keys::value_prefix(b.first, b.second));
-    });
-  if (rarest != others.end()) {
-    family = cf::index;
-    prefix = keys::value_prefix(rarest->first, rarest->second);
-    total = impl_->counter(prefix);
-    others.erase(rarest);
-  }
-
-  uint64_t first = uint64_t{std::max(page, 1u) - 1} * page_size;
-  uint64_t last = first + page_size;
-  uint64_t seen = 0; // matches so far
-  auto e = store_errc::ok;
-  auto walked = impl_->walk_ids(
-    family, prefix, true, [&](task_id id, const rocksdb::Slice& value) {
-      bool in_page = seen >= first && seen < last;
-      task t;
-      if (in_page || !others.empty()) {
-        e = family == cf::tasks ? decode_task(id, value, t)
-                                : impl_->load_task(id, t, store_errc::corrupt);
-        if (e != store_errc::ok)
-          return false;
-        if (!matches(t, others))
-          return true;
-      }
-      if (in_page)
-        out.tasks.push_back(std::move(t));
-      ++seen;
-      // Only a walk that tests fields has to go on to count the total.
-      return !others.empty() || seen < last;
-    });
-  if (e == store_errc::ok)
-    e = walked;
-  out.total = others.empty() ? total : seen;
-  if (e != store_errc::ok)
-    out = {};
   return e;
 }
 

@@ -80,12 +80,15 @@ enum class corruption : uint8_t {
   undecodable_task,  // the task's record is overwritten with garbage
   drop_due_entry,    // the pending scheduled task's due entry is deleted
   orphan_log,        // a log for `id`, which is no task
+  drop_list_entry,   // the task's entry in its unfiltered list stream goes
+  wrong_list_count,  // the count of that stream is off by 7
 };
 
 class store {
 public:
-  /// 2 added the due index. A writer migrates a version-1 store at open.
-  static constexpr uint32_t schema_version = 2;
+  /// 2 added the due index, 3 the list index. A writer migrates an older
+  /// store at open.
+  static constexpr uint32_t schema_version = 3;
 
   /// A stored log keeps its last this many lines.
   static constexpr size_t max_log_lines = 1000;
@@ -143,9 +146,12 @@ public:
   /// not_found when the task does not exist.
   store_errc get_log(task_id id, std::vector<log_line>& out) const;
 
-  /// One page (1-based) of the tasks matching `filter`, newest first.
-  /// Walks an index, never the whole task table; `total` comes from a
-  /// counter when at most one filter is set.
+  /// One page (1-based) of the tasks matching `filter`, newest first, and
+  /// their exact total, from the list index (storage/lists.hpp) for any
+  /// combination of filters: the total from counts, the page from a merge
+  /// of at most status × source streams, a deep page from its bucket on,
+  /// so no walk grows with the stored tasks. schema_mismatch on a read-only
+  /// instance of a store before version 3 (a writer migrates it).
   store_errc list(const task_filter& filter, uint32_t page, uint32_t page_size,
                   task_page& out) const;
 
@@ -311,6 +317,11 @@ public:
   /// `path`; with write_schema_version_for_test(path, 1) after it, the
   /// database is as a version-1 tmx left it.
   static bool drop_due_index_for_test(const std::string& path);
+
+  /// Test hook: deletes the whole list index of the (closed) database at
+  /// `path`; with write_schema_version_for_test(path, 2) after it, the
+  /// database is as a version-2 tmx left it.
+  static bool drop_list_index_for_test(const std::string& path);
 
   /// Test hook: writes the inconsistency `kind` about task `id` into the
   /// (closed) database at `path`, past every rule the store keeps, for

@@ -4,6 +4,7 @@
 #include "storage/engine.hpp"
 
 #include "storage/codec.hpp"
+#include "storage/lists.hpp"
 
 #include "model/time.hpp"
 
@@ -119,6 +120,7 @@ void store::impl::stage(task_change& c, const task* before,
     if (to)
       c.batch.Put(handle(cf::index), *to, rocksdb::Slice());
   }
+  stage_lists(c, before, after);
   if (!after)
     c.batch.Delete(handle(cf::logs), keys::task_key(id));
   if (!before || !after)
@@ -171,6 +173,9 @@ store_errc store::impl::commit(task_change& c) {
       c.batch.Put(handle(cf::counters), key, keys::u64_bytes(value));
     changed.emplace_back(&key, value);
   }
+  for (const auto& [key, delta] : c.list_counts)
+    if (delta != 0)
+      c.batch.Merge(handle(cf::lists), key, lists::count_bytes(delta));
   if (c.next_id != next_id)
     c.batch.Put(handle(cf::meta), keys::next_id, keys::u64_bytes(c.next_id));
   if (c.next_queue_seq != next_queue_seq)

@@ -876,7 +876,7 @@ BOOST_FIXTURE_TEST_CASE(info_reports_ids_counters_and_families, fixture) {
   BOOST_TEST(info.devices == 1u);
   BOOST_TEST(info.accounts == 1u);
   BOOST_TEST(info.directory_bytes > 0u);
-  BOOST_REQUIRE_EQUAL(info.families.size(), 12u);
+  BOOST_REQUIRE_EQUAL(info.families.size(), 13u);
   BOOST_TEST(info.families[0].name == "tasks");
   BOOST_TEST(info.families[0].estimated_keys == 3u);
   BOOST_TEST(info.families[7].name == "logs");
@@ -915,6 +915,12 @@ BOOST_AUTO_TEST_CASE(check_reports_each_injected_inconsistency_once) {
     {corruption::undecodable_task, 1, "task 1: the record cannot be decoded"},
     {corruption::drop_due_entry, 1, "task 1: pending and due at "},
     {corruption::orphan_log, 9, "log of task 9: no such task"},
+    {corruption::drop_list_entry, 2,
+     "task 2: no entry of task 2 in list stream status completed source "
+     "\"api\""},
+    {corruption::wrong_list_count, 3,
+     "count of list stream status failed source \"api\" is 8, a recount "
+     "gives 1"},
   };
   for (auto& [kind, id, reported] : cases)
     BOOST_TEST_CONTEXT(reported) {

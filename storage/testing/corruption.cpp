@@ -4,6 +4,7 @@
 // inconsistencies store::check must find).
 #include "storage/codec.hpp"
 #include "storage/engine.hpp"
+#include "storage/lists.hpp"
 
 #include <optional>
 #include <string>
@@ -39,6 +40,16 @@ bool store::drop_due_index_for_test(const std::string& path) {
       return true;
     });
   return e == store_errc::ok && s->impl_->write(batch) == store_errc::ok;
+}
+
+bool store::drop_list_index_for_test(const std::string& path) {
+  std::string error;
+  auto s = open(options{path}, error);
+  if (!s)
+    return false;
+  rocksdb::WriteBatch batch;
+  batch.DeleteRange(s->impl_->handle(cf::lists), "", "\xff");
+  return s->impl_->write(batch) == store_errc::ok;
 }
 
 bool store::corrupt_for_test(const std::string& path, corruption kind,
@@ -90,6 +101,13 @@ bool store::corrupt_for_test(const std::string& path, corruption kind,
     case corruption::orphan_log:
       b.Put(i.handle(cf::logs), keys::task_key(id),
             codec::encode(std::vector<log_line>{{1, "orphan"}}));
+      break;
+    case corruption::drop_list_entry:
+      b.Delete(i.handle(cf::lists), lists::entry(lists::stream_of(*t, 0), id));
+      break;
+    case corruption::wrong_list_count:
+      b.Merge(i.handle(cf::lists), lists::total(lists::stream_of(*t, 0)),
+              lists::count_bytes(7));
       break;
   }
   return s->impl_->write(b) == store_errc::ok;

@@ -1,0 +1,167 @@
+// Keys of the list index and the merge operator of its counts (see
+// lists.hpp).
+#include "storage/lists.hpp"
+
+#include "storage/keys.hpp"
+
+namespace tmx::lists {
+
+namespace {
+
+constexpr uint64_t sign_bit = uint64_t{1} << 63;
+
+void put_text(std::string& out, std::string_view text) {
+  auto n = static_cast<uint32_t>(text.size());
+  for (int shift = 24; shift >= 0; shift -= 8)
+    out.push_back(static_cast<char>((n >> shift) & 0xff));
+  out.append(text);
+}
+
+// Reads a u32-length-prefixed text at the front of `in` and drops it.
+bool take_text(std::string_view& in, std::string_view& text) {
+  if (in.size() < 4)
+    return false;
+  uint32_t n = 0;
+  for (size_t i = 0; i < 4; ++i)
+    n = (n << 8) | static_cast<uint8_t>(in[i]);
+  if (in.size() - 4 < n)
+    return false;
+  text = in.substr(4, n);
+  in.remove_prefix(4 + n);
+  return true;
+}
+
+class add : public rocksdb::AssociativeMergeOperator {
+public:
+  bool Merge(const rocksdb::Slice&, const rocksdb::Slice* existing,
+             const rocksdb::Slice& value, std::string* new_value,
+             rocksdb::Logger*) const override {
+    uint64_t a = 0, b = 0;
+    if ((existing && !parse_count(existing->ToStringView(), a))
+        || !parse_count(value.ToStringView(), b))
+      return false; // corruption: RocksDB reports it on the read
+    *new_value = keys::u64_bytes(a + b);
+    return true;
+  }
+
+  const char* Name() const override {
+    return "tmx.add64"; // on disk: never rename
+  }
+};
+
+} // namespace
+
+std::string stream_prefix(uint8_t mask, std::string_view serial,
+                          std::string_view script) {
+  std::string out(1, static_cast<char>(mask));
+  if (mask & by_serial)
+    put_text(out, serial);
+  if (mask & by_script)
+    put_text(out, script);
+  return out;
+}
+
+std::string stream_of(const task& t, uint8_t mask) {
+  auto out = stream_prefix(mask, t.serial, t.script_name);
+  out.push_back(static_cast<char>(t.status));
+  put_text(out, t.source);
+  return out;
+}
+
+bool parse_stream(std::string_view in, stream_parts& out) {
+  if (in.empty() || static_cast<uint8_t>(in[0]) >= mask_count)
+    return false;
+  out = {};
+  out.mask = static_cast<uint8_t>(in[0]);
+  in.remove_prefix(1);
+  if ((out.mask & by_serial) && !take_text(in, out.serial))
+    return false;
+  if ((out.mask & by_script) && !take_text(in, out.script))
+    return false;
+  if (in.empty() || static_cast<uint8_t>(in[0]) >= status_count)
+    return false;
+  out.status = static_cast<uint8_t>(in[0]);
+  in.remove_prefix(1);
+  return take_text(in, out.source) && in.empty();
+}
+
+std::string entry(std::string_view stream, task_id id) {
+  std::string out(1, entry_tag);
+  out.append(stream);
+  keys::put_u64(out, id);
+  return out;
+}
+
+std::string total(std::string_view stream) {
+  std::string out(1, total_tag);
+  return out.append(stream);
+}
+
+std::string bucket(std::string_view stream, uint64_t b) {
+  std::string out(1, bucket_tag);
+  out.append(stream);
+  keys::put_u64(out, b);
+  return out;
+}
+
+std::string ended_from(millis at) {
+  std::string out(1, ended_tag);
+  keys::put_u64(out, static_cast<uint64_t>(at) ^ sign_bit);
+  keys::put_u64(out, 0);
+  return out;
+}
+
+std::optional<std::string> ended(const task* t) {
+  if (t == nullptr
+      || (t->status != task_status::completed
+          && t->status != task_status::failed))
+    return std::nullopt;
+  auto out = ended_from(t->finished_at);
+  out.resize(out.size() - keys::id_size);
+  keys::put_u64(out, t->id);
+  return out;
+}
+
+bool parse_ended(std::string_view key, millis& at, task_id& id) {
+  if (key.size() != 1 + 8 + keys::id_size || key[0] != ended_tag)
+    return false;
+  at = static_cast<millis>(keys::get_u64(key.substr(1)) ^ sign_bit);
+  id = keys::get_u64(key.substr(1 + 8));
+  return true;
+}
+
+std::vector<std::string> entries_of(const task& t) {
+  std::vector<std::string> out;
+  for (uint8_t mask = 0; mask < mask_count; ++mask)
+    out.push_back(entry(stream_of(t, mask), t.id));
+  if (auto e = ended(&t))
+    out.push_back(*e);
+  return out;
+}
+
+void add_counts(const task& t, int64_t delta,
+                std::map<std::string, int64_t>& counts) {
+  for (uint8_t mask = 0; mask < mask_count; ++mask) {
+    auto stream = stream_of(t, mask);
+    counts[total(stream)] += delta;
+    counts[bucket(stream, t.id >> bucket_bits)] += delta;
+  }
+}
+
+bool parse_count(std::string_view value, uint64_t& out) {
+  if (value.size() != keys::id_size)
+    return false;
+  out = keys::get_u64(value);
+  return true;
+}
+
+std::string count_bytes(int64_t delta) {
+  return keys::u64_bytes(static_cast<uint64_t>(delta));
+}
+
+std::shared_ptr<rocksdb::MergeOperator> add_operator() {
+  static auto op = std::make_shared<add>();
+  return op;
+}
+
+} // namespace tmx::lists

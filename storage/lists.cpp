@@ -1,0 +1,236 @@
+// The list index (lists.hpp): staging its entries and counts with a task's
+// change, building it for an older store, and answering a list query from
+// it: the exact total from the counts of the query's streams, the page by a
+// merge of those streams, newest first, a deep page from its bucket on.
+#include "storage/engine.hpp"
+
+#include "storage/lists.hpp"
+
+#include <algorithm>
+#include <limits>
+#include <queue>
+
+namespace tmx {
+
+using engine::cf;
+
+namespace {
+
+constexpr uint64_t ids_per_bucket = uint64_t{1} << lists::bucket_bits;
+
+// Whether a change moves the task in the list index at all.
+bool same_lists(const task& a, const task& b) {
+  return a.status == b.status && a.finished_at == b.finished_at
+         && a.serial == b.serial && a.script_name == b.script_name
+         && a.source == b.source;
+}
+
+// One stream of a query, walked newest first from below an id.
+struct cursor {
+  std::string lower, upper;
+  rocksdb::Slice lower_slice, upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it;
+  task_id id = 0;
+
+  bool read() {
+    if (!it->Valid())
+      return false;
+    auto key = it->key().ToStringView();
+    if (key.size() != lower.size() + keys::id_size)
+      return false; // not an entry of this stream: a corrupt key
+    id = keys::get_u64(key.substr(lower.size()));
+    return true;
+  }
+};
+
+struct stream_total {
+  std::string stream;
+  uint64_t tasks = 0;
+};
+
+} // namespace
+
+void store::impl::stage_lists(task_change& c, const task* before,
+                              const task* after) const {
+  if (before && after && same_lists(*before, *after))
+    return;
+  auto from = before ? lists::entries_of(*before) : std::vector<std::string>{};
+  auto to = after ? lists::entries_of(*after) : std::vector<std::string>{};
+  auto* h = handle(cf::lists);
+  for (const auto& e : from)
+    if (std::find(to.begin(), to.end(), e) == to.end())
+      c.batch.Delete(h, e);
+  for (const auto& e : to)
+    if (std::find(from.begin(), from.end(), e) == from.end())
+      c.batch.Put(h, e, rocksdb::Slice());
+  if (before)
+    lists::add_counts(*before, -1, c.list_counts);
+  if (after)
+    lists::add_counts(*after, 1, c.list_counts);
+}
+
+store_errc store::impl::build_lists(rocksdb::WriteBatch& last,
+                                    std::string& error) {
+  // Whatever an interrupted build left goes first.
+  rocksdb::WriteBatch chunk;
+  chunk.DeleteRange(handle(cf::lists), "", "\xff");
+  std::map<std::string, int64_t> counts;
+  size_t in_chunk = 0;
+  auto flush = [&] {
+    auto s = db->Write({}, &chunk);
+    chunk.Clear();
+    in_chunk = 0;
+    if (!s.ok())
+      error = "writing the list index: " + s.ToString();
+    return s.ok();
+  };
+  auto e = for_each_entry(cf::tasks, [&](const auto& key, const auto& value) {
+    task t;
+    if (key.size() != keys::id_size
+        || engine::decode_task(keys::get_u64(key.ToStringView()), value, t)
+             != store_errc::ok)
+      return true; // tmxctl db check reports it; it has no entries
+    for (const auto& entry : lists::entries_of(t))
+      chunk.Put(handle(cf::lists), entry, rocksdb::Slice());
+    lists::add_counts(t, 1, counts);
+    return ++in_chunk < 10000 || flush();
+  });
+  if (e != store_errc::ok || !error.empty() || !flush())
+    return e != store_errc::ok ? e : store_errc::io_error;
+  for (const auto& [key, n] : counts)
+    last.Put(handle(cf::lists), key, lists::count_bytes(n));
+  return store_errc::ok;
+}
+
+store_errc store::list(const task_filter& filter, uint32_t page,
+                       uint32_t page_size, task_page& out) const {
+  out = {};
+  if (!impl_->has_lists)
+    return store_errc::schema_mismatch;
+  uint64_t offset = uint64_t{std::max(page, 1u) - 1} * page_size;
+  auto e = impl_->list_page(filter, offset, page_size, out);
+  if (e != store_errc::ok)
+    out = {};
+  return e;
+}
+
+store_errc store::impl::list_page(const task_filter& filter, uint64_t offset,
+                                  uint32_t page_size, task_page& out) const {
+  uint8_t mask = (filter.serial.empty() ? 0 : lists::by_serial)
+                 | (filter.script_name.empty() ? 0 : lists::by_script);
+  auto prefix = lists::total(
+    lists::stream_prefix(mask, filter.serial, filter.script_name));
+  // The query's streams: every total under the prefix whose status and
+  // source the filter wants.
+  std::vector<stream_total> streams;
+  bool corrupt = false;
+  auto upper = prefix + '\xff';
+  auto e = walk(cf::lists, prefix, upper, false,
+                [&](const rocksdb::Slice& key, const rocksdb::Slice& value) {
+                  lists::stream_parts p;
+                  auto stream = key.ToStringView().substr(1);
+                  uint64_t n = 0;
+                  if (!lists::parse_stream(stream, p)
+                      || !lists::parse_count(value.ToStringView(), n)
+                      || n > (uint64_t{1} << 62))
+                    return !(corrupt = true);
+                  if (n == 0
+                      || (filter.status
+                          && p.status != static_cast<uint8_t>(*filter.status))
+                      || (!filter.source.empty() && p.source != filter.source))
+                    return true;
+                  streams.push_back({std::string(stream), n});
+                  out.total += n;
+                  return true;
+                });
+  if (e != store_errc::ok || corrupt)
+    return corrupt ? store_errc::corrupt : e;
+  if (offset >= out.total || page_size == 0)
+    return store_errc::ok;
+
+  // A deep page starts at the bucket holding its first task.
+  task_id below = std::numeric_limits<task_id>::max(); // exclusive
+  uint64_t skip = offset;
+  if (offset >= ids_per_bucket) {
+    std::map<uint64_t, uint64_t, std::greater<>> buckets;
+    for (const auto& s : streams) {
+      auto from = lists::bucket(s.stream, 0);
+      auto to = lists::bucket(s.stream, std::numeric_limits<uint64_t>::max());
+      to.push_back('\0');
+      e = walk(cf::lists, from, to, false, [&](const auto& key, const auto& v) {
+        uint64_t n = 0;
+        if (key.size() != from.size()
+            || !lists::parse_count(v.ToStringView(), n))
+          return !(corrupt = true);
+        buckets[keys::get_u64(key.ToStringView().substr(1 + s.stream.size()))]
+          += n;
+        return true;
+      });
+      if (e != store_errc::ok || corrupt)
+        return corrupt ? store_errc::corrupt : e;
+    }
+    uint64_t before = 0; // tasks in the buckets above
+    for (auto [b, n] : buckets) {
+      if (before + n > offset) {
+        if (b + 1 < (uint64_t{1} << (64 - lists::bucket_bits)))
+          below = (b + 1) << lists::bucket_bits;
+        skip = offset - before;
+        break;
+      }
+      before += n;
+    }
+  }
+
+  // Merge the streams by descending id.
+  std::vector<std::unique_ptr<cursor>> cursors;
+  auto newer = [&](size_t a, size_t b) {
+    return cursors[a]->id < cursors[b]->id;
+  };
+  std::priority_queue<size_t, std::vector<size_t>, decltype(newer)> heap(newer);
+  for (const auto& s : streams) {
+    auto c = std::make_unique<cursor>();
+    c->lower = lists::entry(s.stream, 0);
+    c->lower.resize(c->lower.size() - keys::id_size);
+    c->upper = lists::entry(s.stream, 0);
+    c->upper.resize(c->upper.size() - keys::id_size);
+    if (below == std::numeric_limits<task_id>::max())
+      c->upper += std::string(keys::id_size, '\xff') + '\0';
+    else
+      keys::put_u64(c->upper, below);
+    c->lower_slice = c->lower;
+    c->upper_slice = c->upper;
+    rocksdb::ReadOptions ro;
+    ro.iterate_lower_bound = &c->lower_slice;
+    ro.iterate_upper_bound = &c->upper_slice;
+    c->it.reset(db->NewIterator(ro, handle(cf::lists)));
+    c->it->SeekToLast();
+    cursors.push_back(std::move(c));
+    if (cursors.back()->read())
+      heap.push(cursors.size() - 1);
+    else if (!cursors.back()->it->status().ok())
+      return engine::errc_of(cursors.back()->it->status());
+  }
+  std::vector<task_id> ids;
+  while (!heap.empty() && ids.size() < page_size) {
+    auto i = heap.top();
+    heap.pop();
+    if (skip > 0)
+      --skip;
+    else
+      ids.push_back(cursors[i]->id);
+    cursors[i]->it->Prev();
+    if (cursors[i]->read())
+      heap.push(i);
+    else if (!cursors[i]->it->status().ok())
+      return engine::errc_of(cursors[i]->it->status());
+  }
+  for (auto id : ids) {
+    task t;
+    if (auto le = load_task(id, t, store_errc::corrupt); le != store_errc::ok)
+      return le;
+    out.tasks.push_back(std::move(t));
+  }
+  return store_errc::ok;
+}
+
+} // namespace tmx

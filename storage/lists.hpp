@@ -1,0 +1,92 @@
+// The keys of the list index (column family `lists`), which answers
+// GET /api/v1/task for any combination of filters without walking:
+//
+// A task belongs to four *streams*, one per subset ("mask") of the two
+// many-valued filters, serial and script; each stream is qualified by the
+// task's status and source, the few-valued filters:
+//
+//   stream = mask | [u32 len | serial] | [u32 len | script] | status | u32
+//            len | source           (serial present when mask & by_serial…)
+//
+//   'e' | stream | id       → empty   a task of the stream (newest = last)
+//   't' | stream            → count   tasks of the stream (merge: add)
+//   'b' | stream | bucket   → count   of them with id >> bucket_bits ==
+//                                     bucket (merge: add), for deep pages
+//   'f' | at | id           → empty   a completed or failed task that
+//                                     finished at `at` (retention's walk)
+//
+// A query takes the mask of the filters it has, so the streams it needs
+// are the 't' keys under one prefix (at most status × source of them),
+// whose counts add up to the exact total; its page is a merge of those
+// streams by descending id; a deep page starts at the bucket that holds
+// its first task. Counts are written as merge operands (no read before a
+// write) and read as u64 (two's complement sums). Private to storage/.
+#pragma once
+
+#include "model/task.hpp"
+
+#include <rocksdb/merge_operator.h>
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace tmx::lists {
+
+constexpr char entry_tag = 'e';
+constexpr char total_tag = 't';
+constexpr char bucket_tag = 'b';
+constexpr char ended_tag = 'f';
+
+constexpr uint8_t by_serial = 1;
+constexpr uint8_t by_script = 2;
+constexpr uint8_t mask_count = 4;
+
+/// A bucket holds the ids with the same id >> bucket_bits.
+constexpr int bucket_bits = 14;
+
+/// mask | [serial] | [script]: the part of a stream a query fixes.
+std::string stream_prefix(uint8_t mask, std::string_view serial,
+                          std::string_view script);
+
+/// The stream of `t` under `mask`.
+std::string stream_of(const task& t, uint8_t mask);
+
+/// The parts of a stream; false when `stream` is not one.
+struct stream_parts {
+  uint8_t mask = 0;
+  std::string_view serial, script, source;
+  uint8_t status = 0;
+};
+bool parse_stream(std::string_view stream, stream_parts& out);
+
+/// tag | stream (| id or bucket).
+std::string entry(std::string_view stream, task_id id);
+std::string total(std::string_view stream);
+std::string bucket(std::string_view stream, uint64_t b);
+
+/// The retention entry of a finished task (null: no task).
+std::optional<std::string> ended(const task* t);
+bool parse_ended(std::string_view key, millis& at, task_id& id);
+/// 'f' | at | 0: the first possible ended key at `at`.
+std::string ended_from(millis at);
+
+/// Every key of the family `t` calls for: its four stream entries and,
+/// when it finished, its ended entry.
+std::vector<std::string> entries_of(const task& t);
+
+/// Adds `delta` to the total and bucket counts of every stream of `t`.
+void add_counts(const task& t, int64_t delta,
+                std::map<std::string, int64_t>& counts);
+
+/// A count's value; false when it is not 8 bytes.
+bool parse_count(std::string_view value, uint64_t& out);
+std::string count_bytes(int64_t delta);
+
+/// The merge operator of the family: adds u64 values (mod 2^64).
+std::shared_ptr<rocksdb::MergeOperator> add_operator();
+
+} // namespace tmx::lists
