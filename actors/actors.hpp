@@ -99,6 +99,9 @@ using store_actor = caf::typed_actor<
   caf::reacts_to<publish_atom>,
   // Its own, with storage.sync: one fsync acknowledges every write before.
   caf::reacts_to<sync_atom>,
+  // Retention: deletes up to n finished tasks older than the cutoff, no
+  // events; replies with how many and whether more may wait.
+  caf::replies_to<expire_atom, millis, uint32_t>::with<uint64_t, bool>,
   // Device and node events: stored (ids assigned), then published.
   caf::reacts_to<event_atom, std::vector<event>>,
   // Up to `limit` stored events after id `after`, ascending.

@@ -62,6 +62,7 @@ using cursor_atom = caf::atom_constant<caf::atom("cursor")>;
 using trim_atom = caf::atom_constant<caf::atom("trim")>;
 using group_atom = caf::atom_constant<caf::atom("group")>;
 using schedule_atom = caf::atom_constant<caf::atom("schedule")>;
+using expire_atom = caf::atom_constant<caf::atom("expire")>;
 
 // -- message data ------------------------------------------------------------
 

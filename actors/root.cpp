@@ -118,6 +118,10 @@ root_actor::behavior_type root(root_actor::stateful_pointer<root_state> self,
     schedule_keeper, st.db, st.handles.manager,
     schedule_keeper_init{std::move(schedules), opts.schedule_catch_up, {}});
   self->monitor(st.handles.schedules);
+  if (opts.retention > 0) {
+    st.retention = self->spawn(retention, st.db, opts.retention, now_millis);
+    self->monitor(st.retention);
+  }
   gatekeeper_options gate;
   gate.secret = opts.cluster_secret;
   gate.ping_timeout = opts.ping_timeout;
@@ -181,6 +185,8 @@ root_actor::behavior_type root(root_actor::stateful_pointer<root_state> self,
       self->send_exit(st.handles.hub, caf::exit_reason::user_shutdown);
       self->send_exit(st.handles.gate, caf::exit_reason::user_shutdown);
       self->send_exit(st.handles.schedules, caf::exit_reason::user_shutdown);
+      if (st.retention)
+        self->send_exit(st.retention, caf::exit_reason::user_shutdown);
       self->send_exit(st.handles.manager, caf::exit_reason::user_shutdown);
       self->send_exit(st.timer, caf::exit_reason::user_shutdown);
       if (st.limiter)

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "actors/local_host.hpp"
+#include "actors/retention.hpp"
 #include "actors/schedule_keeper.hpp"
 #include "actors/task_manager.hpp"
 #include "actors/webhook_keeper.hpp"
@@ -43,6 +44,9 @@ struct node_options {
   /// A slot missed while the server was down fires at start-up if it is
   /// younger than this (schedule.catch-up).
   millis schedule_catch_up = default_catch_up;
+  /// Completed and failed tasks older than this are deleted in the
+  /// background (storage.retention); 0 keeps them forever.
+  millis retention = 0;
 };
 
 struct root_state {
@@ -52,6 +56,7 @@ struct root_state {
   scheduler_actor timer;
   limiter_actor limiter; // invalid without a device limit
   device_host_actor local_host;
+  retention_actor retention; // invalid without storage.retention
   bool stopping = false;
 };
 

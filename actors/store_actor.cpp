@@ -365,6 +365,17 @@ store_behavior(store_actor::stateful_pointer<store_state> self,
       flush(self);
     },
     [=](sync_atom) { sync_now(self); },
+    [=](expire_atom, millis cutoff,
+        uint32_t limit) -> caf::result<uint64_t, bool> {
+      size_t removed = 0;
+      bool more = false;
+      auto e = timed(
+        [&] { return self->state.db->expire(cutoff, limit, removed, more); });
+      if (e != store_errc::ok)
+        return failure(*self->state.db, e, "retention");
+      sync_later(self); // nobody waits for it: its fsync comes with others'
+      return {static_cast<uint64_t>(removed), more};
+    },
     [=](shutdown_atom) {
       // Every earlier message has been handled: nothing is left to write.
       sync_now(self);

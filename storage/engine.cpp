@@ -275,7 +275,8 @@ bool store::impl::load_state(std::string& error) {
   for (auto [key, out] : {std::pair{keys::next_id, &next_id},
                           std::pair{keys::next_queue_seq, &next_queue_seq},
                           std::pair{keys::next_webhook_id, &next_webhook_id},
-                          std::pair{keys::next_schedule_id, &next_schedule_id}})
+                          std::pair{keys::next_schedule_id, &next_schedule_id},
+                          std::pair{keys::expired, &expired}})
     if (auto s = read_meta(key, *out); !s.ok() && !s.IsNotFound())
       return refuse(error, "cannot read " + std::string(key), s.ToString());
   // next_id is written with every insert; the highest stored id is a

@@ -72,6 +72,7 @@ struct task_change {
   task_id next_id = 0;
   uint64_t next_queue_seq = 0;
   millis at = 0;             // when the change happens (its events' time)
+  bool quiet = false;        // housekeeping (retention): no events
   std::vector<event> events; // ids assigned by commit
 };
 
@@ -98,6 +99,7 @@ struct store::impl {
   uint64_t first_event_id = 1; // the oldest event kept (trim_events)
   uint64_t next_webhook_id = 1;
   uint64_t next_schedule_id = 1;
+  uint64_t expired = 0; // keys::expired
   // The events of the writes since the last take_events.
   std::vector<event> written_events;
   // Every counter of the counters table, loaded at open: writes need the

@@ -188,7 +188,8 @@ store_errc store::info(store_info& out) const {
   for (auto [key, into] :
        {std::pair{keys::schema_version, &out.schema_version},
         std::pair{keys::next_id, &out.next_id},
-        std::pair{keys::next_queue_seq, &out.next_queue_seq}})
+        std::pair{keys::next_queue_seq, &out.next_queue_seq},
+        std::pair{keys::expired, &out.expired}})
     if (auto s = i.read_meta(key, *into); !s.ok() && !s.IsNotFound())
       return errc_of(s);
   out.counts = counts();

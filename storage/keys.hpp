@@ -81,6 +81,7 @@ constexpr std::string_view next_id = "next_id";
 constexpr std::string_view next_queue_seq = "next_queue_seq";
 constexpr std::string_view next_webhook_id = "next_webhook_id";
 constexpr std::string_view next_schedule_id = "next_schedule_id";
+constexpr std::string_view expired = "expired"; // tasks retention deleted
 
 /// The events table: the event id, big-endian.
 std::string event_key(uint64_t id);

@@ -66,6 +66,7 @@ struct store_info {
   uint64_t accounts = 0;
   uint64_t groups = 0;
   uint64_t schedules = 0;
+  uint64_t expired = 0; // deleted by retention, ever
   uint64_t directory_bytes = 0; // every file of the directory, WAL included
   std::vector<family_info> families; // in their on-disk order
 };
@@ -157,6 +158,17 @@ public:
 
   /// Exact, from counters.
   task_counts counts() const;
+
+  /// Retention (storage.retention, storage/retention.cpp): deletes up to
+  /// `limit` completed or failed tasks that finished before `cutoff`,
+  /// those that finished first first, with their logs, index entries and
+  /// counts, in one write. Housekeeping, not a change of a task's state:
+  /// it writes no events. `removed` gets how many, `more` whether others
+  /// may wait (a full batch was looked at).
+  store_errc expire(millis cutoff, size_t limit, size_t& removed, bool& more);
+
+  /// How many tasks retention has deleted since the store was created.
+  uint64_t expired() const;
 
   /// Calls `f` for every task with `status`, ascending id, by walking the
   /// status index. Stops early when `f` returns false.

@@ -90,7 +90,7 @@ void store::impl::stage(task_change& c, const task* before,
   else
     c.batch.Delete(handle(cf::tasks), keys::task_key(id));
   // The event keeps the encoded task: its JSON is rendered off this thread.
-  if (auto type = task_event_of(before, after)) {
+  if (auto type = task_event_of(before, after); type && !c.quiet) {
     event e;
     e.type = *type;
     e.at = c.at;

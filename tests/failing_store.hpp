@@ -109,6 +109,9 @@ failing_store(store_actor::pointer self, store_actor real,
     [=](ready_atom a) { return self->delegate(real, a); },
     [=](publish_atom a) { self->send(real, a); },
     [=](sync_atom a) { self->send(real, a); },
+    [=](expire_atom a, millis cutoff, uint32_t n) {
+      return self->delegate(real, a, cutoff, n);
+    },
     [=](event_atom a, const std::vector<event>& events) {
       self->send(real, a, events);
     },

@@ -7,6 +7,7 @@
 
 #include "storage/store.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
 #include <random>
@@ -235,5 +236,76 @@ BOOST_FIXTURE_TEST_CASE(a_version_2_store_is_migrated_at_open, fixture) {
   BOOST_REQUIRE(
     open(true)->check([&](const std::string& p) { problems.push_back(p); }, {})
     == store_errc::ok);
+  BOOST_TEST(problems == std::vector<std::string>{});
+}
+
+// -- retention's walk of the ended entries -----------------------------------
+
+BOOST_FIXTURE_TEST_CASE(expire_deletes_old_finished_tasks_in_batches, fixture) {
+  fill(5000);
+  const millis cutoff = 1700000000000 + 2500; // finished before: expired
+  auto old = [&](const task& t) {
+    return !t.active() && t.finished_at < cutoff;
+  };
+  size_t to_go = 0;
+  for (const auto& [id, t] : model)
+    to_go += old(t);
+  BOOST_REQUIRE_GT(to_go, 500u);
+  auto logged = std::find_if(model.begin(), model.end(),
+                             [&](const auto& kv) { return old(kv.second); })
+                  ->first;
+  BOOST_REQUIRE(db->update({}, {{logged, {{1, "a line"}}}}) == store_errc::ok);
+  db->take_events();
+  size_t removed = 0, total = 0, batches = 0;
+  bool more = true;
+  while (more) {
+    auto before = model;
+    BOOST_REQUIRE(db->expire(cutoff, 200, removed, more) == store_errc::ok);
+    BOOST_REQUIRE_LE(removed, 200u);
+    total += removed;
+    ++batches;
+    // Those that finished first go first: none left finished before one
+    // that went.
+    millis latest_gone = INT64_MIN, earliest_left = INT64_MAX;
+    for (const auto& [id, t] : before) {
+      task ignored;
+      if (db->get(id, ignored) == store_errc::not_found) {
+        BOOST_TEST(old(t));
+        latest_gone = std::max(latest_gone, t.finished_at);
+        model.erase(id);
+      } else if (old(t)) {
+        earliest_left = std::min(earliest_left, t.finished_at);
+      }
+    }
+    BOOST_TEST(latest_gone <= earliest_left);
+  }
+  BOOST_TEST(total == to_go);
+  BOOST_TEST(batches == to_go / 200 + 1);
+  BOOST_TEST(db->expired() == to_go);
+  BOOST_TEST(db->take_events().empty()); // housekeeping: no events
+  std::vector<log_line> lines;
+  BOOST_TEST(to_string(db->get_log(logged, lines)) == "not_found");
+  for (const auto& [id, t] : model)
+    BOOST_TEST(!old(t));
+  // Counts and lists are exact for what is left.
+  auto counts = db->counts();
+  BOOST_TEST(counts.total == model.size());
+  for (const auto& f : all_filters()) {
+    auto want = expected(f);
+    check_page(*this, *db, f, want, 1, 100);
+  }
+  BOOST_REQUIRE(db->expire(cutoff, 200, removed, more) == store_errc::ok);
+  BOOST_TEST(removed == 0u);
+  BOOST_TEST(!more);
+  db.reset();
+  auto reader = open(true);
+  BOOST_TEST(reader->expired() == to_go); // kept across a reopen
+  store_info info;
+  BOOST_REQUIRE(reader->info(info) == store_errc::ok);
+  BOOST_TEST(info.expired == to_go);
+  std::vector<std::string> problems;
+  BOOST_REQUIRE(reader->check(
+                  [&](const std::string& p) { problems.push_back(p); }, {})
+                == store_errc::ok);
   BOOST_TEST(problems == std::vector<std::string>{});
 }

@@ -48,6 +48,7 @@ target_sources(test_tmxctl PRIVATE
   ${CMAKE_SOURCE_DIR}/tests/tmxctl/db.cpp
   ${CMAKE_SOURCE_DIR}/tests/tmxctl/events.cpp
   ${CMAKE_SOURCE_DIR}/tests/tmxctl/groups.cpp
+  ${CMAKE_SOURCE_DIR}/tests/tmxctl/retention.cpp
   ${CMAKE_SOURCE_DIR}/tests/tmxctl/schedules.cpp
   ${CMAKE_SOURCE_DIR}/tests/tmxctl/sse_parser.cpp
   ${CMAKE_SOURCE_DIR}/tests/tmxctl/watch.cpp

@@ -64,7 +64,10 @@ struct server_config : caf::actor_system_config {
                                           "long is lost (3s)");
     opt_group{custom_options_, "storage"}
       .add<std::string>("path", "data directory (default ./data)")
-      .add<bool>("sync", "fsync every write (default false)");
+      .add<bool>("sync", "fsync every write (default false)")
+      .add<std::string>("retention", "completed and failed tasks older than "
+                                     "this are deleted (30d, 12h; default 0 "
+                                     "= keep forever)");
     opt_group{custom_options_, "license"}
       .add<std::string>("plan", "Starter, Pro, Team or Business (default Pro)")
       .add<int64_t>("device-limit", "devices running at once, 0 = no cap");
@@ -100,7 +103,7 @@ struct server_options {
   node_options node;
 };
 
-/// "<n><unit>" with unit ms, s, m (or min) or h, as milliseconds; "0".
+/// "<n><unit>" with unit ms, s, m (or min), h or d, as milliseconds; "0".
 std::optional<millis> parse_span(std::string_view text) {
   int64_t n = 0;
   auto [end, err] = std::from_chars(text.data(), text.data() + text.size(), n);
@@ -112,18 +115,19 @@ std::optional<millis> parse_span(std::string_view text) {
     return 0; // no unit needed for "never"
   for (auto [name, scale] :
        {std::pair{"ms", 1}, std::pair{"s", 1000}, std::pair{"m", 60'000},
-        std::pair{"min", 60'000}, std::pair{"h", 3'600'000}})
+        std::pair{"min", 60'000}, std::pair{"h", 3'600'000},
+        std::pair{"d", 86'400'000}})
     if (unit == name)
       return n > INT64_MAX / scale ? std::nullopt
                                    : std::optional<millis>(n * scale);
   return std::nullopt;
 }
 
-/// schedule.catch-up: a CAF duration (10min, 600s) or a text such as "10m",
-/// at most a week.
-void read_catch_up(const caf::settings& content, option_reader& r,
-                   millis& out) {
-  auto v = caf::get_if(&content, "schedule.catch-up");
+/// A span option: a CAF duration (10min, 600s) or a text such as "10m" or
+/// "30d", at most `max` milliseconds; `rule` says what it must be.
+void read_span(const caf::settings& content, option_reader& r, const char* key,
+               millis max, const char* rule, millis& out) {
+  auto v = caf::get_if(&content, key);
   if (v == nullptr)
     return;
   std::optional<millis> span;
@@ -131,9 +135,8 @@ void read_catch_up(const caf::settings& content, option_reader& r,
     span = std::chrono::duration_cast<std::chrono::milliseconds>(*t).count();
   else if (auto s = caf::get_if<std::string>(v))
     span = parse_span(*s);
-  if (!span || *span > millis{7} * 24 * 3'600'000)
-    r.fail("option schedule.catch-up must be a duration of at most a week "
-           "such as 10m, 90s or 2h (0 = never)");
+  if (!span || *span > max)
+    r.fail(std::string("option ") + key + " must be " + rule);
   else
     out = *span;
 }
@@ -191,7 +194,14 @@ bool read_options(const caf::settings& content, server_options& out,
   r.text("license.plan", out.http.license.plan);
   r.integer("license.device-limit", 0, 1000000, out.http.license.device_limit);
   r.text("tmx.timezone", out.timezone);
-  read_catch_up(content, r, out.node.schedule_catch_up);
+  read_span(content, r, "schedule.catch-up", millis{7} * 86'400'000,
+            "a duration of at most a week such as 10m, 90s or 2h (0 = never)",
+            out.node.schedule_catch_up);
+  read_span(content, r, "storage.retention", millis{100} * 365 * 86'400'000,
+            "a duration such as 30d, 12h or 90m (0 = keep forever)",
+            out.node.retention);
+  if (out.node.retention > 0 && out.node.retention < 1000)
+    r.fail("option storage.retention must be at least 1s (0 = keep forever)");
   r.integer("retry.max-auto", 0, 1000, max_auto);
   r.millis_of("retry.delay-min", retry.delay_min);
   r.millis_of("retry.delay-max", retry.delay_max);

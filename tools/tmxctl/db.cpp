@@ -78,6 +78,7 @@ std::string info_json(const tmx::store_info& info) {
               {"accounts", info.accounts},
               {"groups", info.groups},
               {"schedules", info.schedules},
+              {"expired", info.expired},
               {"directory_bytes", info.directory_bytes}});
   w.Key("column_families");
   w.StartArray();
@@ -121,6 +122,7 @@ void print_info(db_context& c, const rapidjson::Value& info) {
   t.add({"accounts", at("accounts")});
   t.add({"groups", at("groups")});
   t.add({"schedules", at("schedules")});
+  t.add({"retention", at("expired") + " finished tasks deleted"});
   t.add(
     {"size", human_bytes(number(field(info, "directory_bytes"))) + " on disk"});
   t.print(std::cout, c.term);
