@@ -37,7 +37,7 @@ std::string entry_name(std::string_view key) {
   if (lists::parse_ended(key, at, id))
     return "ended entry at " + format_time(at) + " of task "
            + std::to_string(id);
-  keys::id_of(key, id);
+  id = lists::id_of(key);
   return "entry of task " + std::to_string(id) + " in "
          + stream_name(key.substr(1, key.size() - 1 - keys::id_size));
 }
@@ -70,8 +70,7 @@ store_errc store::impl::check_lists(check_state& st) const {
         return true;
       }
       present.add(k);
-      task_id id = 0;
-      keys::id_of(k, id);
+      task_id id = lists::id_of(k);
       // What the entry says an undecodable task held is counted,
       // so that its counts are not reported as well.
       if (k[0] == lists::entry_tag && st.undecodable.count(id)) {
@@ -106,10 +105,9 @@ store_errc store::impl::check_lists(check_state& st) const {
         std::string(1, lists::ended_tag + 1), false,
         [&](const auto& key, const auto&) {
           auto k = key.ToStringView();
-          task_id id = 0;
-          if (!well_formed(k) || !keys::id_of(k, id)
-              || st.undecodable.count(id))
+          if (!well_formed(k) || st.undecodable.count(lists::id_of(k)))
             return true;
+          task_id id = lists::id_of(k);
           std::optional<task> t;
           st.error = find_task(id, t);
           auto entries = t ? lists::entries_of(*t) : std::vector<std::string>{};
@@ -137,8 +135,7 @@ store_errc store::impl::check_lists(check_state& st) const {
     }
     auto name = k[0] == lists::total_tag
                   ? "count of " + stream_name(stream)
-                  : "count of bucket "
-                      + std::to_string(keys::get_u64(k.substr(k.size() - 8)))
+                  : "count of bucket " + std::to_string(lists::bucket_of(k))
                       + " of " + stream_name(stream);
     auto i = st.list_recount.find(k);
     int64_t expected = i == st.list_recount.end() ? 0 : i->second;

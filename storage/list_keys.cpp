@@ -88,8 +88,27 @@ bool parse_stream(std::string_view in, stream_parts& out) {
 std::string entry(std::string_view stream, task_id id) {
   std::string out(1, entry_tag);
   out.append(stream);
-  keys::put_u64(out, id);
+  keys::put_u64(out, ~id); // newest first in key order
   return out;
+}
+
+std::string entries_from(std::string_view stream, task_id below) {
+  if (below == 0)
+    return entry(stream, 0) + '\0'; // past every entry of the stream
+  return entry(stream, below - 1);
+}
+
+std::string stream_end(char tag, std::string_view stream) {
+  std::string out(1, tag);
+  out.append(stream);
+  return out.append(keys::id_size, '\xff') + '\0';
+}
+
+task_id id_of(std::string_view key) {
+  if (key.size() < 1 + keys::id_size)
+    return 0;
+  auto last = keys::get_u64(key.substr(key.size() - keys::id_size));
+  return key[0] == entry_tag ? ~last : last;
 }
 
 std::string total(std::string_view stream) {
@@ -100,8 +119,12 @@ std::string total(std::string_view stream) {
 std::string bucket(std::string_view stream, uint64_t b) {
   std::string out(1, bucket_tag);
   out.append(stream);
-  keys::put_u64(out, b);
+  keys::put_u64(out, ~b); // highest first in key order
   return out;
+}
+
+uint64_t bucket_of(std::string_view key) {
+  return ~keys::get_u64(key.substr(key.size() - keys::id_size));
 }
 
 std::string ended_from(millis at) {

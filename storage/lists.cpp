@@ -27,8 +27,9 @@ bool same_lists(const task& a, const task& b) {
 
 // One stream of a query, walked newest first from below an id.
 struct cursor {
-  std::string lower, upper;
-  rocksdb::Slice lower_slice, upper_slice;
+  size_t key_size = 0; // of the stream's entries
+  std::string upper;
+  rocksdb::Slice upper_slice;
   std::unique_ptr<rocksdb::Iterator> it;
   task_id id = 0;
 
@@ -36,9 +37,9 @@ struct cursor {
     if (!it->Valid())
       return false;
     auto key = it->key().ToStringView();
-    if (key.size() != lower.size() + keys::id_size)
+    if (key.size() != key_size)
       return false; // not an entry of this stream: a corrupt key
-    id = keys::get_u64(key.substr(lower.size()));
+    id = lists::id_of(key);
     return true;
   }
 };
@@ -154,16 +155,14 @@ store_errc store::impl::list_page(const task_filter& filter, uint64_t offset,
   if (offset >= ids_per_bucket) {
     std::map<uint64_t, uint64_t, std::greater<>> buckets;
     for (const auto& s : streams) {
-      auto from = lists::bucket(s.stream, 0);
-      auto to = lists::bucket(s.stream, std::numeric_limits<uint64_t>::max());
-      to.push_back('\0');
+      auto from = lists::bucket(s.stream, std::numeric_limits<uint64_t>::max());
+      auto to = lists::stream_end(lists::bucket_tag, s.stream);
       e = walk(cf::lists, from, to, false, [&](const auto& key, const auto& v) {
         uint64_t n = 0;
         if (key.size() != from.size()
             || !lists::parse_count(v.ToStringView(), n))
           return !(corrupt = true);
-        buckets[keys::get_u64(key.ToStringView().substr(1 + s.stream.size()))]
-          += n;
+        buckets[lists::bucket_of(key.ToStringView())] += n;
         return true;
       });
       if (e != store_errc::ok || corrupt)
@@ -189,21 +188,15 @@ store_errc store::impl::list_page(const task_filter& filter, uint64_t offset,
   std::priority_queue<size_t, std::vector<size_t>, decltype(newer)> heap(newer);
   for (const auto& s : streams) {
     auto c = std::make_unique<cursor>();
-    c->lower = lists::entry(s.stream, 0);
-    c->lower.resize(c->lower.size() - keys::id_size);
-    c->upper = lists::entry(s.stream, 0);
-    c->upper.resize(c->upper.size() - keys::id_size);
-    if (below == std::numeric_limits<task_id>::max())
-      c->upper += std::string(keys::id_size, '\xff') + '\0';
-    else
-      keys::put_u64(c->upper, below);
-    c->lower_slice = c->lower;
+    c->key_size = 1 + s.stream.size() + keys::id_size;
+    c->upper = lists::stream_end(lists::entry_tag, s.stream);
     c->upper_slice = c->upper;
     rocksdb::ReadOptions ro;
-    ro.iterate_lower_bound = &c->lower_slice;
     ro.iterate_upper_bound = &c->upper_slice;
     c->it.reset(db->NewIterator(ro, handle(cf::lists)));
-    c->it->SeekToLast();
+    c->it->Seek(below == std::numeric_limits<task_id>::max()
+                  ? lists::entry(s.stream, below)
+                  : lists::entries_from(s.stream, below));
     cursors.push_back(std::move(c));
     if (cursors.back()->read())
       heap.push(cursors.size() - 1);
@@ -218,7 +211,7 @@ store_errc store::impl::list_page(const task_filter& filter, uint64_t offset,
       --skip;
     else
       ids.push_back(cursors[i]->id);
-    cursors[i]->it->Prev();
+    cursors[i]->it->Next();
     if (cursors[i]->read())
       heap.push(i);
     else if (!cursors[i]->it->status().ok())

@@ -8,9 +8,9 @@
 //   stream = mask | [u32 len | serial] | [u32 len | script] | status | u32
 //            len | source           (serial present when mask & by_serial…)
 //
-//   'e' | stream | id       → empty   a task of the stream (newest = last)
+//   'e' | stream | ~id      → empty   a task of the stream (newest first)
 //   't' | stream            → count   tasks of the stream (merge: add)
-//   'b' | stream | bucket   → count   of them with id >> bucket_bits ==
+//   'b' | stream | ~bucket  → count   of them with id >> bucket_bits ==
 //                                     bucket (merge: add), for deep pages
 //   'f' | at | id           → empty   a completed or failed task that
 //                                     finished at `at` (retention's walk)
@@ -63,10 +63,20 @@ struct stream_parts {
 };
 bool parse_stream(std::string_view stream, stream_parts& out);
 
-/// tag | stream (| id or bucket).
+/// tag | stream (| id or bucket). Ids and buckets are stored inverted
+/// (~id, ~bucket), so that a forward walk meets the newest first.
 std::string entry(std::string_view stream, task_id id);
 std::string total(std::string_view stream);
 std::string bucket(std::string_view stream, uint64_t b);
+
+/// The first entry key of `stream` with an id below `below`.
+std::string entries_from(std::string_view stream, task_id below);
+/// Above every entry or bucket key (`tag`) of `stream`.
+std::string stream_end(char tag, std::string_view stream);
+
+/// The task id of an entry or ended key; the bucket of a bucket key.
+task_id id_of(std::string_view key);
+uint64_t bucket_of(std::string_view key);
 
 /// The retention entry of a finished task (null: no task).
 std::optional<std::string> ended(const task* t);
