@@ -21,6 +21,10 @@ void add_message_types(caf::actor_system_config& cfg) {
     .add_message_type<log_line>("tmx::log_line")
     .add_message_type<task_log>("tmx::task_log")
     .add_message_type<due_entry>("tmx::due_entry")
+    .add_message_type<queued_entry>("tmx::queued_entry")
+    .add_message_type<std::vector<queued_entry>>(
+      "std::vector<tmx::queued_entry>")
+    .add_message_type<queue_slice>("tmx::queue_slice")
     .add_message_type<account>("tmx::account")
     .add_message_type<device_group>("tmx::device_group")
     .add_message_type<schedule>("tmx::schedule")

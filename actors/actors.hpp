@@ -102,6 +102,12 @@ using store_actor = caf::typed_actor<
   // Retention: deletes up to n finished tasks older than the cutoff, no
   // events; replies with how many and whether more may wait.
   caf::replies_to<expire_atom, millis, uint32_t>::with<uint64_t, bool>,
+  // Up to n pending tasks of a device queue after a queue_seq, in order.
+  caf::replies_to<queue_atom, std::string, uint64_t,
+                  uint32_t>::with<std::vector<queued_entry>>,
+  // The due pending tasks of every serial that has pending ones.
+  caf::replies_to<queue_atom, millis>::with<std::vector<std::string>,
+                                            std::vector<uint64_t>>,
   // Device and node events: stored (ids assigned), then published.
   caf::reacts_to<event_atom, std::vector<event>>,
   // Up to `limit` stored events after id `after`, ascending.
@@ -193,11 +199,23 @@ using scheduler_actor = caf::typed_actor<
   // Timer.
   caf::reacts_to<tick_atom>>;
 
-/// One per serial: the device's FIFO queue; runs one task at a time.
+/// The next due tasks of a device queue, as the task manager reads them
+/// from the store for the device: ids, queue_seqs and account gates (an
+/// invalid one for a task that runs as no account), in queue order.
+struct queue_slice {
+  std::vector<task_id> ids;
+  std::vector<uint64_t> seqs;
+  std::vector<account_actor> accounts;
+  uint64_t last = 0; // the highest queue_seq read, due or not
+  bool more = false; // the store may hold more after `last`
+};
+
+/// One per serial: the device's FIFO queue, read from the store a few
+/// tasks at a time; runs one task at a time.
 using device_actor = caf::typed_actor<
-  // Appends a pending task to the queue; the account (if the task runs as
-  // one) must be free before it starts.
-  caf::reacts_to<enqueue_atom, task_id, account_actor>,
+  // A pending task is due in the queue at queue_seq `seq`; the account
+  // (if the task runs as one) must be free before it starts.
+  caf::reacts_to<enqueue_atom, task_id, uint64_t, account_actor>,
   // An account this device waited for is free again.
   caf::reacts_to<wake_atom>,
   // The device may run now (from the limiter).
@@ -254,6 +272,10 @@ using task_manager_actor = caf::typed_actor<
                   std::vector<device_desc>>::with<std::vector<std::string>>,
   // Scheduled tasks fell due: they go to their device queues.
   caf::reacts_to<due_atom, std::vector<task_id>>,
+  // The next due tasks of a device queue after a queue_seq (for the
+  // device, which reads its queue in slices).
+  caf::replies_to<queue_atom, std::string, uint64_t,
+                  uint32_t>::with<queue_slice>,
   // Creates or updates an account; replies with it.
   caf::replies_to<account_atom, account>::with<account>,
   // Every account, ordered by username.

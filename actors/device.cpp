@@ -222,8 +222,49 @@ void go_offline(device_ptr self, std::string reason, bool tell_host) {
   release(self);
 }
 
+/// Adds a task of the queue after those held, unless it is held already.
+void hold(device_ptr self, queued_task q) {
+  auto& st = self->state;
+  st.cursor = std::max(st.cursor, q.seq);
+  if (std::none_of(st.queue.begin(), st.queue.end(),
+                   [&](auto& h) { return h.id == q.id; }))
+    st.queue.push_back(std::move(q));
+}
+
+/// Reads the next slice of the queue when few tasks are held and the store
+/// may have more.
+void refill(device_ptr self) {
+  auto& st = self->state;
+  if (st.reading || !st.unread || st.queue.size() >= queue_low_water)
+    return;
+  st.reading = true;
+  auto limit = static_cast<uint32_t>(queue_window - st.queue.size());
+  self
+    ->request(st.manager, request_timeout, queue_atom::value, st.serial,
+              st.cursor, limit)
+    .then(
+      [=](queue_slice& s) {
+        auto& st = self->state;
+        st.reading = false;
+        for (size_t i = 0; i < s.ids.size(); ++i)
+          if (s.seqs[i] > st.cursor)
+            hold(self, {s.ids[i], s.seqs[i], std::move(s.accounts[i])});
+        st.cursor = std::max(st.cursor, s.last);
+        st.unread = s.more || st.told > st.cursor;
+        try_start(self);
+      },
+      [=](caf::error& err) {
+        auto& st = self->state;
+        st.reading = false;
+        spdlog::warn("device {}: its queue not read: {}", st.serial,
+                     to_string(err));
+        self->delayed_send(self, std::chrono::seconds(1), wake_atom::value);
+      });
+}
+
 void try_start(device_ptr self) {
   auto& st = self->state;
+  refill(self);
   if (st.phase != device_phase::idle && st.phase != device_phase::awaiting_slot)
     return;
   if (!st.online || st.queue.empty()) {
@@ -263,8 +304,16 @@ device_actor::behavior_type device(device_ptr self, std::string serial,
   self->state.desc.serial = self->state.serial;
   self->state.desc.state_reason = "no device host";
   return {
-    [=](enqueue_atom, task_id id, account_actor account) {
-      self->state.queue.push_back({id, std::move(account)});
+    [=](enqueue_atom, task_id id, uint64_t seq, account_actor account) {
+      auto& st = self->state;
+      st.told = std::max(st.told, seq);
+      // Held at once when nothing is left unread before it; else the next
+      // read finds it in the store.
+      if (!st.unread && !st.reading && seq > st.cursor
+          && st.queue.size() < queue_window)
+        hold(self, {id, seq, std::move(account)});
+      else if (seq > st.cursor)
+        st.unread = true;
       try_start(self);
     },
     [=](wake_atom) { try_start(self); },

@@ -96,6 +96,18 @@ typename Inspector::result_type inspect(Inspector& f, node_info& x) {
 }
 
 template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, queued_entry& x) {
+  return f(caf::meta::type_name("queued_entry"), x.id, x.seq, x.scheduled_at,
+           x.username);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, queue_slice& x) {
+  return f(caf::meta::type_name("queue_slice"), x.ids, x.seqs, x.accounts,
+           x.last, x.more);
+}
+
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, due_entry& x) {
   return f(caf::meta::type_name("due_entry"), x.due, x.id);
 }

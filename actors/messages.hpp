@@ -63,6 +63,7 @@ using trim_atom = caf::atom_constant<caf::atom("trim")>;
 using group_atom = caf::atom_constant<caf::atom("group")>;
 using schedule_atom = caf::atom_constant<caf::atom("schedule")>;
 using expire_atom = caf::atom_constant<caf::atom("expire")>;
+using queue_atom = caf::atom_constant<caf::atom("queue")>;
 
 // -- message data ------------------------------------------------------------
 

@@ -35,12 +35,8 @@ bool recover(store& db, millis now, task_manager_init& init,
   });
   if (e == store_errc::ok && !interrupted.empty())
     e = db.update(interrupted, logs);
-  if (e == store_errc::ok)
-    e = db.for_each_with_status(task_status::pending, [&](const task& t) {
-      if (t.scheduled_at <= now)
-        init.pending.push_back(t);
-      return true;
-    });
+  // Pending tasks stay where they are: each device reads its queue from the
+  // store as it runs (due ones; the scheduler wakes the others).
   if (e != store_errc::ok) {
     error = std::string("reading the store failed: ") + to_string(e);
     return false;
@@ -49,8 +45,6 @@ bool recover(store& db, millis now, task_manager_init& init,
     spdlog::warn("{} tasks were running when the server last stopped; they "
                  "are failed as interrupted",
                  interrupted.size());
-  std::stable_sort(init.pending.begin(), init.pending.end(),
-                   [](auto& a, auto& b) { return a.queue_seq < b.queue_seq; });
   init.loaded_until = now + 1;
   init.next_id = db.next_id();
   init.next_queue_seq = db.next_queue_seq();
@@ -75,8 +69,10 @@ root_actor::behavior_type root(root_actor::stateful_pointer<root_state> self,
     self->quit(make_error(ec::internal, error));
     return root_actor::behavior_type::make_empty_behavior();
   }
-  spdlog::info("store open: next task id {}, {} pending tasks, {} devices",
-               init.next_id, init.pending.size(), init.devices.size());
+  spdlog::info(
+    "store open: next task id {}, {} pending tasks, {} devices", init.next_id,
+    db->counts().by_status[static_cast<size_t>(task_status::pending)],
+    init.devices.size());
   // The events of the start-up writes are stored; the hub holds the newest
   // stored ones, so that a client resumes across a restart.
   db->take_events();

@@ -365,6 +365,28 @@ store_behavior(store_actor::stateful_pointer<store_state> self,
       flush(self);
     },
     [=](sync_atom) { sync_now(self); },
+    [=](queue_atom, const std::string& serial, uint64_t after,
+        uint32_t limit) -> caf::result<std::vector<queued_entry>> {
+      std::vector<queued_entry> out;
+      auto e = self->state.db->queued(serial, after, limit, out);
+      if (e != store_errc::ok)
+        return failure(*self->state.db, e, "queue read");
+      return out;
+    },
+    [=](queue_atom, millis now)
+      -> caf::result<std::vector<std::string>, std::vector<uint64_t>> {
+      std::vector<std::pair<std::string, uint64_t>> counts;
+      auto e = self->state.db->queued_by_serial(now, counts);
+      if (e != store_errc::ok)
+        return failure(*self->state.db, e, "queue counts");
+      std::vector<std::string> serials;
+      std::vector<uint64_t> tasks;
+      for (auto& [serial, n] : counts) {
+        serials.push_back(std::move(serial));
+        tasks.push_back(n);
+      }
+      return {std::move(serials), std::move(tasks)};
+    },
     [=](expire_atom, millis cutoff,
         uint32_t limit) -> caf::result<uint64_t, bool> {
       size_t removed = 0;

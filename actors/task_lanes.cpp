@@ -31,6 +31,8 @@ void next_in_lane(manager_ptr self, task_id id) {
   op(); // may unlock at once, and so run the next one
 }
 
+} // namespace
+
 account_actor gate(manager_ptr self, const std::string& username) {
   if (username.empty())
     return {};
@@ -39,8 +41,6 @@ account_actor gate(manager_ptr self, const std::string& username) {
     slot = self->spawn<caf::linked>(account_gate);
   return slot;
 }
-
-} // namespace
 
 void lock(manager_ptr self, task_id id, std::function<void()> op) {
   auto& lane = self->state.lanes[id];
@@ -128,24 +128,48 @@ void admit(manager_ptr self, const task& t) {
     self->send(st.timer, due_atom::value, t.id, t.scheduled_at);
     return;
   }
-  auto& stored = st.active[t.id] = t;
-  self->send(spawn_device(self, stored.serial), enqueue_atom::value, stored.id,
-             gate(self, stored.username));
+  self->send(spawn_device(self, t.serial), enqueue_atom::value, t.id,
+             t.queue_seq, gate(self, t.username));
 }
 
-void withdraw(manager_ptr self, task_id id) {
+void withdraw(manager_ptr self, task_id id, const std::string& serial) {
   auto& st = self->state;
   auto i = st.active.find(id);
-  if (i == st.active.end())
-    return;
-  auto dev = st.devices.find(i->second.serial);
-  if (dev != st.devices.end()) {
-    if (i->second.status == task_status::running)
+  if (i != st.active.end()) { // running
+    if (auto dev = st.devices.find(i->second.serial); dev != st.devices.end())
       self->send(dev->second, cancel_atom::value, id);
-    else
-      self->send(dev->second, dequeue_atom::value, id);
+    st.active.erase(i);
+    return;
   }
-  st.active.erase(i);
+  // Pending: its device lets go of it if it holds it; a device that holds
+  // it unknown to us finds it gone when it tries to start it.
+  if (auto dev = st.devices.find(serial); dev != st.devices.end())
+    self->send(dev->second, dequeue_atom::value, id);
+}
+
+void read_queue(manager_ptr self, const std::string& serial, uint64_t after,
+                uint32_t limit, caf::typed_response_promise<queue_slice> rp) {
+  self
+    ->request(self->state.db, request_timeout, queue_atom::value, serial, after,
+              limit)
+    .then(
+      [=](std::vector<queued_entry>& entries) mutable {
+        queue_slice s;
+        s.more = entries.size() >= limit;
+        auto now = self->state.clock();
+        for (auto& e : entries) {
+          s.last = e.seq;
+          // Not due yet: the scheduler wakes it, and then it moves to the
+          // end of the queue (wake).
+          if (e.scheduled_at > now)
+            continue;
+          s.ids.push_back(e.id);
+          s.seqs.push_back(e.seq);
+          s.accounts.push_back(gate(self, e.username));
+        }
+        rp.deliver(std::move(s));
+      },
+      [=](caf::error& err) mutable { rp.deliver(err); });
 }
 
 } // namespace tmx::manager

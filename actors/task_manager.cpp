@@ -12,6 +12,7 @@
 #include <spdlog/spdlog.h>
 
 #include <memory>
+#include <unordered_map>
 
 namespace tmx {
 
@@ -136,7 +137,23 @@ void list_devices(manager_ptr self,
       d.accounts = self->state.accounts.on_device(d.serial);
     std::sort(g->devices.begin(), g->devices.end(),
               [](auto& a, auto& b) { return a.serial < b.serial; });
-    rp.deliver(std::move(g->devices));
+    // A device holds a few of its queue's tasks: the store counts them all.
+    self
+      ->request(self->state.db, request_timeout, queue_atom::value,
+                self->state.clock())
+      .then(
+        [=](std::vector<std::string>& serials,
+            std::vector<uint64_t>& counts) mutable {
+          std::unordered_map<std::string, uint64_t> pending;
+          for (size_t i = 0; i < serials.size(); ++i)
+            pending[serials[i]] = counts[i];
+          for (auto& d : g->devices) {
+            auto i = pending.find(d.serial);
+            d.queued = i == pending.end() ? 0 : i->second;
+          }
+          rp.deliver(std::move(g->devices));
+        },
+        [=](caf::error& err) mutable { rp.deliver(err); });
   };
   for (auto& [serial, dev] : st.devices)
     self->request(dev, request_timeout, get_atom::value)
@@ -297,8 +314,6 @@ task_manager_actor::behavior_type task_manager(manager_ptr self, store_actor db,
     st.groups.put(std::move(g));
   for (auto& serial : init.devices)
     spawn_device(self, serial);
-  for (auto& t : init.pending)
-    admit(self, t);
   using ids = std::vector<task_id>;
   return {
     [=](create_atom, create_command& cmd) {
@@ -352,6 +367,11 @@ task_manager_actor::behavior_type task_manager(manager_ptr self, store_actor db,
       });
     },
     [=](due_atom, const ids& xs) { wake(self, xs); },
+    [=](queue_atom, const std::string& serial, uint64_t after, uint32_t limit) {
+      return promise<queue_slice>(self, [&](auto rp) {
+        read_queue(self, serial, after, limit, rp);
+      });
+    },
     [=](account_atom, account& a) {
       return promise<account>(self, [&](auto rp) {
         put_account(self, std::move(a), rp);

@@ -26,7 +26,6 @@ namespace tmx {
 struct task_manager_init {
   task_id next_id = 1;
   uint64_t next_queue_seq = 1;
-  std::vector<task> pending;        // due ones, ascending queue_seq
   millis loaded_until = 0;          // later due times come from the store
   std::vector<std::string> devices; // every serial ever seen
   std::vector<account> accounts;
@@ -55,8 +54,9 @@ struct task_manager_state {
   double timeout_scale = 1.0;
   task_id next_id = 1;
   uint64_t next_queue_seq = 1;
-  /// Due pending tasks (in device queues) and running ones, as stored.
-  /// Finished tasks and pending ones not due yet live in the store only.
+  /// The running tasks, as stored. Pending tasks live in the store, in
+  /// their device queues, which the devices read a slice at a time;
+  /// finished ones in the store only.
   std::unordered_map<task_id, task> active;
   std::unordered_map<task_id, task_lane> lanes;
   std::map<std::string, device_actor> devices;

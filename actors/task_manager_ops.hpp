@@ -46,13 +46,21 @@ void write(manager_ptr self, std::vector<task> tasks,
 task_manager_actor handle(manager_ptr self);
 device_actor& spawn_device(manager_ptr self, const std::string& serial);
 
-/// A pending task joins its device queue when it is due; until then it
-/// lives in the store and the scheduler wakes it.
+/// The account gate of a username (invalid for "": no account).
+account_actor gate(manager_ptr self, const std::string& username);
+
+/// Tells the device of a stored pending task that it is due in its queue;
+/// until it is due the scheduler holds it and wakes it then.
 void admit(manager_ptr self, const task& t);
 
-/// Takes an active task out of memory and of its device: off the queue, or
-/// its run ended.
-void withdraw(manager_ptr self, task_id id);
+/// A task that stops being pending or running: a run ends (and leaves
+/// memory), a pending task leaves the device (of `serial`, when known)
+/// that holds it.
+void withdraw(manager_ptr self, task_id id, const std::string& serial = "");
+
+/// The next due tasks of a device queue after `after`, for the device.
+void read_queue(manager_ptr self, const std::string& serial, uint64_t after,
+                uint32_t limit, caf::typed_response_promise<queue_slice> rp);
 
 // -- transitions (task_transitions.cpp) -------------------------------------
 

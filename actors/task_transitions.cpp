@@ -57,7 +57,7 @@ void stop(manager_ptr self, task_id id, caf::typed_response_promise<task> rp) {
               write(
                 self, {t}, std::move(logs),
                 [=]() mutable {
-                  withdraw(self, id);
+                  withdraw(self, id, t.serial);
                   rp.deliver(t);
                   done();
                 },
@@ -165,35 +165,39 @@ void erase(manager_ptr self, std::vector<task_id> ids,
 
 void start(manager_ptr self, task_id id, std::string serial, std::string node,
            caf::typed_response_promise<run_order> rp) {
-  lock(self, id, [=]() mutable {
-    auto& st = self->state;
-    auto i = st.active.find(id);
-    if (i == st.active.end() || i->second.status != task_status::pending
-        || i->second.serial != serial) {
-      rp.deliver(make_error(ec::conflict, "task is not pending"));
-      return unlock(self, id);
-    }
-    auto t = started(i->second, node, st.clock());
-    run_order order{
-      t, serial, run_timeout(t.script_name, t.script_config, st.timeout_scale)};
-    write(
-      self, {t}, {start_log(t)},
-      [=]() mutable {
-        self->state.active[id] = t;
-        rp.deliver(order);
-        unlock(self, id);
-      },
-      [=](const caf::error& err) mutable {
-        // Still pending in the store, but its device has let go of it:
-        // out of memory, and back to its queue a little later.
-        log_failure(id, "start", err);
-        auto& st = self->state;
-        st.active.erase(id);
-        self->send(st.timer, due_atom::value, id, st.clock() + start_retry);
-        rp.deliver(err);
-        unlock(self, id);
-      });
-  });
+  // Pending tasks live in the store: read as the lane is taken.
+  with_task(self, id,
+            [=](const task* current, const caf::error&,
+                std::function<void()> done) mutable {
+              auto& st = self->state;
+              if (!current || current->status != task_status::pending
+                  || current->serial != serial
+                  || current->scheduled_at > st.clock()) {
+                rp.deliver(make_error(ec::conflict, "task is not pending"));
+                return done();
+              }
+              auto t = started(*current, node, st.clock());
+              run_order order{t, serial,
+                              run_timeout(t.script_name, t.script_config,
+                                          st.timeout_scale)};
+              write(
+                self, {t}, {start_log(t)},
+                [=]() mutable {
+                  self->state.active[id] = t;
+                  rp.deliver(order);
+                  done();
+                },
+                [=](const caf::error& err) mutable {
+                  // Still pending in the store, but its device has let go
+                  // of it: back to its queue a little later.
+                  log_failure(id, "start", err);
+                  auto& st = self->state;
+                  self->send(st.timer, due_atom::value, id,
+                             st.clock() + start_retry);
+                  rp.deliver(err);
+                  done();
+                });
+            });
 }
 
 void finish(manager_ptr self, run_result r) {
@@ -231,18 +235,31 @@ void finish(manager_ptr self, run_result r) {
 }
 
 void wake(manager_ptr self, const std::vector<task_id>& ids) {
-  for (auto id : ids) {
-    if (self->state.active.count(id) != 0)
-      continue; // already in its queue
-    with_task(self, id,
-              [=](const task* t, const caf::error&,
-                  std::function<void()> done) {
-                if (t && t->status == task_status::pending
-                    && self->state.active.count(id) == 0)
-                  admit(self, *t);
-                done();
-              });
-  }
+  for (auto id : ids)
+    with_task(
+      self, id,
+      [=](const task* t, const caf::error&, std::function<void()> done) {
+        auto& st = self->state;
+        if (!t || t->status != task_status::pending
+            || t->scheduled_at > st.clock())
+          return done();
+        // Due now: it joins the end of its queue, as a new task
+        // would (a device may have read past its old place).
+        auto moved = *t;
+        moved.queue_seq = st.next_queue_seq++;
+        write(
+          self, {moved}, {},
+          [=] {
+            admit(self, moved);
+            done();
+          },
+          [=](const caf::error& err) {
+            log_failure(id, "queueing", err);
+            auto& st = self->state;
+            self->send(st.timer, due_atom::value, id, st.clock() + start_retry);
+            done();
+          });
+      });
 }
 
 void append_lines(manager_ptr self, task_id id, std::vector<log_line> lines) {

@@ -26,6 +26,15 @@ struct task_page {
   uint64_t total = 0;      // all tasks matching the filter
 };
 
+/// A pending task in its device's queue, as the store keeps it (in queue
+/// order: ascending seq).
+struct queued_entry {
+  task_id id = 0;
+  uint64_t seq = 0;        // the task's queue_seq
+  millis scheduled_at = 0; // 0: as soon as possible
+  std::string username;    // "" = no account
+};
+
 struct task_counts {
   uint64_t total = 0;
   std::array<uint64_t, status_count> by_status{}; // indexed by task_status

@@ -59,9 +59,9 @@ struct check_state {
   uint64_t max_queue_seq = 0;
   std::set<task_id> undecodable;
   std::map<std::string, uint64_t> recount; // counter key → tasks
-  std::map<char, digest> expected;   // index tag → entries the tasks call for
+  std::map<char, digest> expected; // index tag → entries the tasks call for
   std::map<std::string, int64_t> list_recount; // list count key → tasks
-  digest list_expected; // the list entries the tasks call for
+  digest list_expected;              // the list entries the tasks call for
   store_errc error = store_errc::ok; // a read failed: stop
 
   // One more key walked; progress every few thousand keys.

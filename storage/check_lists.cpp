@@ -80,6 +80,21 @@ store_errc store::impl::check_lists(check_state& st) const {
       }
       return true;
     });
+  if (e == store_errc::ok)
+    e = walk(cf::lists, std::string(1, lists::queue_tag),
+             std::string(1, lists::queue_tag + 1), false,
+             [&](const auto& key, const auto& value) {
+               st.tick();
+               std::string_view serial;
+               queued_entry q;
+               if (!lists::parse_queue(key.ToStringView(), value.ToStringView(),
+                                       serial, q))
+                 st.report("lists: malformed queue entry "
+                           + hex(key.ToStringView()));
+               else
+                 present.add(key.ToString() + '\0' + value.ToString());
+               return true;
+             });
   if (e == store_errc::ok && present != st.list_expected) {
     // Search entry by entry: the ones the tasks lack, the ones untrue.
     std::string ignored;
@@ -94,6 +109,18 @@ store_errc store::impl::check_lists(check_state& st) const {
         if (re == store_errc::not_found)
           st.report("task " + std::to_string(t.id) + ": no "
                     + entry_name(entry));
+        else if (re != store_errc::ok)
+          st.error = re;
+      }
+      if (auto q = lists::queue_entry(&t)) {
+        auto re = read(cf::lists, q->first, ignored);
+        if (re == store_errc::not_found)
+          st.report("task " + std::to_string(t.id)
+                    + ": pending, not in the queue of "
+                    + shown(keys::field::serial, t.serial));
+        else if (re == store_errc::ok && ignored != q->second)
+          st.report("task " + std::to_string(t.id)
+                    + ": its queue entry says another due time or account");
         else if (re != store_errc::ok)
           st.error = re;
       }
@@ -118,6 +145,30 @@ store_errc store::impl::check_lists(check_state& st) const {
           return st.error == store_errc::ok;
         });
   }
+  if (e == store_errc::ok && st.error == store_errc::ok
+      && present != st.list_expected)
+    e = walk(cf::lists, std::string(1, lists::queue_tag),
+             std::string(1, lists::queue_tag + 1), false,
+             [&](const auto& key, const auto& value) {
+               std::string_view serial;
+               queued_entry q;
+               if (!lists::parse_queue(key.ToStringView(), value.ToStringView(),
+                                       serial, q)
+                   || st.undecodable.count(q.id))
+                 return true;
+               std::optional<task> t;
+               st.error = find_task(q.id, t);
+               auto own = lists::queue_entry(t ? &*t : nullptr);
+               if (st.error == store_errc::ok
+                   && (!own || own->first != key.ToStringView()))
+                 st.report("queue entry of task " + std::to_string(q.id)
+                           + " in the queue of "
+                           + shown(keys::field::serial, serial)
+                           + (!t    ? ": no such task"
+                              : own ? ": the task has another place"
+                                    : ": the task is not pending"));
+               return st.error == store_errc::ok;
+             });
   if (e != store_errc::ok || st.error != store_errc::ok)
     return e != store_errc::ok ? e : st.error;
 

@@ -205,7 +205,7 @@ bool store::impl::check_schema(std::string& error) {
     return true;
   if (version < schema_version && version >= 1 && opts.read_only) {
     has_due_index = version >= 2;
-    has_lists = version >= 3;
+    has_lists = version >= 4; // a reader of 3 would see no queues
     return true;
   }
   if (version < schema_version && version >= 1)
@@ -244,9 +244,13 @@ bool store::impl::migrate(uint64_t version, std::string& error) {
     if (e != store_errc::ok)
       return refuse(error, what, to_string(e));
   }
-  if (version < 3) { // 3 added the list index
+  if (version < 3) { // 3 added the list index (4's queues with it)
     std::string detail;
     if (auto e = build_lists(batch, detail); e != store_errc::ok)
+      return refuse(error, what, detail.empty() ? to_string(e) : detail);
+  } else if (version < 4) { // 4 added the device queues
+    std::string detail;
+    if (auto e = build_queues(detail); e != store_errc::ok)
       return refuse(error, what, detail.empty() ? to_string(e) : detail);
   }
   return write_schema(batch, error, what);

@@ -136,6 +136,8 @@ struct store::impl {
   /// Version 3's list index, from the task table (lists.cpp): the entries
   /// written in chunks, the counts added to `last` (absolute values).
   store_errc build_lists(rocksdb::WriteBatch& last, std::string& error);
+  /// Version 4's device queues, from the pending tasks (lists.cpp).
+  store_errc build_queues(std::string& error);
   bool write_schema(rocksdb::WriteBatch& batch, std::string& error,
                     const std::string& what);
   bool load_state(std::string& error);

@@ -94,6 +94,8 @@ store_errc store::impl::check_tasks(check_state& st) const {
     if (has_lists) {
       for (const auto& entry : lists::entries_of(t))
         st.list_expected.add(entry);
+      if (auto q = lists::queue_entry(&t))
+        st.list_expected.add(q->first + '\0' + q->second);
       lists::add_counts(t, 1, st.list_recount);
     }
     return true;
@@ -185,11 +187,10 @@ store_errc store::info(store_info& out) const {
   out = {};
   const auto& i = *impl_;
   out.path = i.opts.path;
-  for (auto [key, into] :
-       {std::pair{keys::schema_version, &out.schema_version},
-        std::pair{keys::next_id, &out.next_id},
-        std::pair{keys::next_queue_seq, &out.next_queue_seq},
-        std::pair{keys::expired, &out.expired}})
+  for (auto [key, into] : {std::pair{keys::schema_version, &out.schema_version},
+                           std::pair{keys::next_id, &out.next_id},
+                           std::pair{keys::next_queue_seq, &out.next_queue_seq},
+                           std::pair{keys::expired, &out.expired}})
     if (auto s = i.read_meta(key, *into); !s.ok() && !s.IsNotFound())
       return errc_of(s);
   out.counts = counts();

@@ -4,6 +4,8 @@
 
 #include "storage/keys.hpp"
 
+#include <limits>
+
 namespace tmx::lists {
 
 namespace {
@@ -160,6 +162,47 @@ std::vector<std::string> entries_of(const task& t) {
   if (auto e = ended(&t))
     out.push_back(*e);
   return out;
+}
+
+std::optional<std::pair<std::string, std::string>> queue_entry(const task* t) {
+  if (t == nullptr || t->status != task_status::pending)
+    return std::nullopt;
+  std::string key(1, queue_tag);
+  put_text(key, t->serial);
+  keys::put_u64(key, t->queue_seq);
+  keys::put_u64(key, t->id);
+  std::string value;
+  keys::put_u64(value, static_cast<uint64_t>(t->scheduled_at) ^ sign_bit);
+  value.append(t->username);
+  return std::pair{std::move(key), std::move(value)};
+}
+
+std::string queue_from(std::string_view serial, uint64_t after) {
+  std::string key(1, queue_tag);
+  put_text(key, serial);
+  if (after == std::numeric_limits<uint64_t>::max())
+    return key.append(2 * keys::id_size, '\xff') + '\0';
+  keys::put_u64(key, after + 1);
+  keys::put_u64(key, 0);
+  return key;
+}
+
+std::string queue_end(std::string_view serial) {
+  return queue_from(serial, std::numeric_limits<uint64_t>::max());
+}
+
+bool parse_queue(std::string_view key, std::string_view value,
+                 std::string_view& serial, queued_entry& out) {
+  if (key.empty() || key[0] != queue_tag || value.size() < 8)
+    return false;
+  key.remove_prefix(1);
+  if (!take_text(key, serial) || key.size() != 2 * keys::id_size)
+    return false;
+  out.seq = keys::get_u64(key);
+  out.id = keys::get_u64(key.substr(keys::id_size));
+  out.scheduled_at = static_cast<millis>(keys::get_u64(value) ^ sign_bit);
+  out.username = std::string(value.substr(8));
+  return true;
 }
 
 void add_counts(const task& t, int64_t delta,

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <limits>
 #include <queue>
+#include <unordered_map>
 
 namespace tmx {
 
@@ -22,7 +23,8 @@ constexpr uint64_t ids_per_bucket = uint64_t{1} << lists::bucket_bits;
 bool same_lists(const task& a, const task& b) {
   return a.status == b.status && a.finished_at == b.finished_at
          && a.serial == b.serial && a.script_name == b.script_name
-         && a.source == b.source;
+         && a.source == b.source && a.queue_seq == b.queue_seq
+         && a.scheduled_at == b.scheduled_at && a.username == b.username;
 }
 
 // One stream of a query, walked newest first from below an id.
@@ -64,6 +66,20 @@ void store::impl::stage_lists(task_change& c, const task* before,
   for (const auto& e : to)
     if (std::find(from.begin(), from.end(), e) == from.end())
       c.batch.Put(h, e, rocksdb::Slice());
+  auto queued_before = lists::queue_entry(before);
+  auto queued_after = lists::queue_entry(after);
+  if (queued_before != queued_after) {
+    if (queued_before
+        && (!queued_after || queued_before->first != queued_after->first))
+      c.batch.Delete(h, queued_before->first);
+    if (queued_after)
+      c.batch.Put(h, queued_after->first, queued_after->second);
+  }
+  if (before && after && before->status == after->status
+      && before->serial == after->serial
+      && before->script_name == after->script_name
+      && before->source == after->source)
+    return; // the same streams
   if (before)
     lists::add_counts(*before, -1, c.list_counts);
   if (after)
@@ -93,6 +109,8 @@ store_errc store::impl::build_lists(rocksdb::WriteBatch& last,
       return true; // tmxctl db check reports it; it has no entries
     for (const auto& entry : lists::entries_of(t))
       chunk.Put(handle(cf::lists), entry, rocksdb::Slice());
+    if (auto q = lists::queue_entry(&t))
+      chunk.Put(handle(cf::lists), q->first, q->second);
     lists::add_counts(t, 1, counts);
     return ++in_chunk < 10000 || flush();
   });
@@ -101,6 +119,88 @@ store_errc store::impl::build_lists(rocksdb::WriteBatch& last,
   for (const auto& [key, n] : counts)
     last.Put(handle(cf::lists), key, lists::count_bytes(n));
   return store_errc::ok;
+}
+
+store_errc store::impl::build_queues(std::string& error) {
+  rocksdb::WriteBatch chunk;
+  size_t in_chunk = 0;
+  auto flush = [&] {
+    auto s = db->Write({}, &chunk);
+    chunk.Clear();
+    in_chunk = 0;
+    if (!s.ok())
+      error = "writing the device queues: " + s.ToString();
+    return s.ok();
+  };
+  auto e = for_each_with_status(task_status::pending, [&](const task& t) {
+    auto q = lists::queue_entry(&t);
+    chunk.Put(handle(cf::lists), q->first, q->second);
+    return ++in_chunk < 10000 || flush();
+  });
+  if (e != store_errc::ok || !error.empty() || !flush())
+    return e != store_errc::ok ? e : store_errc::io_error;
+  return store_errc::ok;
+}
+
+store_errc store::queued(const std::string& serial, uint64_t after,
+                         size_t limit, std::vector<queued_entry>& out) const {
+  out.clear();
+  if (!impl_->has_lists)
+    return store_errc::schema_mismatch;
+  if (limit == 0)
+    return store_errc::ok;
+  bool corrupt = false;
+  auto e = impl_->walk(
+    cf::lists, lists::queue_from(serial, after), lists::queue_end(serial),
+    false, [&](const rocksdb::Slice& key, const rocksdb::Slice& value) {
+      std::string_view of;
+      queued_entry q;
+      if (!lists::parse_queue(key.ToStringView(), value.ToStringView(), of, q)
+          || of != serial)
+        return !(corrupt = true);
+      out.push_back(std::move(q));
+      return out.size() < limit;
+    });
+  return corrupt ? store_errc::corrupt : e;
+}
+
+store_errc store::queued_by_serial(
+  millis now, std::vector<std::pair<std::string, uint64_t>>& out) const {
+  out.clear();
+  if (!impl_->has_lists)
+    return store_errc::schema_mismatch;
+  auto prefix = lists::total(std::string(1, char{lists::by_serial}));
+  bool corrupt = false;
+  auto e = impl_->walk(
+    cf::lists, prefix, prefix + '\xff', false,
+    [&](const rocksdb::Slice& key, const rocksdb::Slice& value) {
+      lists::stream_parts p;
+      uint64_t n = 0;
+      if (!lists::parse_stream(key.ToStringView().substr(1), p)
+          || !lists::parse_count(value.ToStringView(), n))
+        return !(corrupt = true);
+      if (p.status != static_cast<uint8_t>(task_status::pending) || n == 0)
+        return true;
+      if (out.empty() || out.back().first != p.serial)
+        out.emplace_back(std::string(p.serial), 0);
+      out.back().second += n;
+      return true;
+    });
+  if (e != store_errc::ok || corrupt)
+    return corrupt ? store_errc::corrupt : e;
+  // Less those not due yet: the due index after `now` (few, as a rule).
+  std::unordered_map<std::string, uint64_t> later;
+  e = for_each_due(
+    now + 1, std::numeric_limits<millis>::max(), [&](millis, task_id id) {
+      task t;
+      if (impl_->load_task(id, t, store_errc::corrupt) == store_errc::ok)
+        ++later[t.serial];
+      return true;
+    });
+  for (auto& [serial, n] : out)
+    if (auto i = later.find(serial); i != later.end())
+      n -= std::min(n, i->second);
+  return e;
 }
 
 store_errc store::list(const task_filter& filter, uint32_t page,

@@ -14,6 +14,9 @@
 //                                     bucket (merge: add), for deep pages
 //   'f' | at | id           → empty   a completed or failed task that
 //                                     finished at `at` (retention's walk)
+//   'q' | u32 len | serial | seq | id → at | username
+//                                     a pending task in its device's queue
+//                                     (queue order), due at `at` (0: now)
 //
 // A query takes the mask of the filters it has, so the streams it needs
 // are the 't' keys under one prefix (at most status × source of them),
@@ -24,6 +27,7 @@
 #pragma once
 
 #include "model/task.hpp"
+#include "model/task_query.hpp"
 
 #include <rocksdb/merge_operator.h>
 
@@ -40,6 +44,7 @@ constexpr char entry_tag = 'e';
 constexpr char total_tag = 't';
 constexpr char bucket_tag = 'b';
 constexpr char ended_tag = 'f';
+constexpr char queue_tag = 'q';
 
 constexpr uint8_t by_serial = 1;
 constexpr uint8_t by_script = 2;
@@ -85,8 +90,17 @@ bool parse_ended(std::string_view key, millis& at, task_id& id);
 std::string ended_from(millis at);
 
 /// Every key of the family `t` calls for: its four stream entries and,
-/// when it finished, its ended entry.
+/// when it finished, its ended entry (the queue entry: queue_entry).
 std::vector<std::string> entries_of(const task& t);
+
+/// The queue entry of a pending task (null: no task), key and value.
+std::optional<std::pair<std::string, std::string>> queue_entry(const task* t);
+/// The first queue key of `serial` after queue_seq `after`, and the end.
+std::string queue_from(std::string_view serial, uint64_t after);
+std::string queue_end(std::string_view serial);
+/// Reads a queue entry; false when it is not one.
+bool parse_queue(std::string_view key, std::string_view value,
+                 std::string_view& serial, queued_entry& out);
 
 /// Adds `delta` to the total and bucket counts of every stream of `t`.
 void add_counts(const task& t, int64_t delta,

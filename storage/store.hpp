@@ -66,7 +66,7 @@ struct store_info {
   uint64_t accounts = 0;
   uint64_t groups = 0;
   uint64_t schedules = 0;
-  uint64_t expired = 0; // deleted by retention, ever
+  uint64_t expired = 0;         // deleted by retention, ever
   uint64_t directory_bytes = 0; // every file of the directory, WAL included
   std::vector<family_info> families; // in their on-disk order
 };
@@ -83,13 +83,14 @@ enum class corruption : uint8_t {
   orphan_log,        // a log for `id`, which is no task
   drop_list_entry,   // the task's entry in its unfiltered list stream goes
   wrong_list_count,  // the count of that stream is off by 7
+  drop_queue_entry,  // the pending task's device queue entry is deleted
 };
 
 class store {
 public:
-  /// 2 added the due index, 3 the list index. A writer migrates an older
-  /// store at open.
-  static constexpr uint32_t schema_version = 3;
+  /// 2 added the due index, 3 the list index, 4 the device queues in it.
+  /// A writer migrates an older store at open.
+  static constexpr uint32_t schema_version = 4;
 
   /// A stored log keeps its last this many lines.
   static constexpr size_t max_log_lines = 1000;
@@ -158,6 +159,20 @@ public:
 
   /// Exact, from counters.
   task_counts counts() const;
+
+  /// The device queue of `serial` (storage/lists.hpp): up to `limit` of its
+  /// pending tasks with a queue_seq above `after`, in queue order, whether
+  /// due or not. Device actors read their queues through it, a few at a
+  /// time, instead of holding them.
+  store_errc queued(const std::string& serial, uint64_t after, size_t limit,
+                    std::vector<queued_entry>& out) const;
+
+  /// How many due pending tasks (scheduled_at <= now) each serial that has
+  /// pending ones has, by serial: the list counts less the due index after
+  /// `now`.
+  store_errc
+  queued_by_serial(millis now,
+                   std::vector<std::pair<std::string, uint64_t>>& out) const;
 
   /// Retention (storage.retention, storage/retention.cpp): deletes up to
   /// `limit` completed or failed tasks that finished before `cutoff`,
@@ -334,6 +349,11 @@ public:
   /// `path`; with write_schema_version_for_test(path, 2) after it, the
   /// database is as a version-2 tmx left it.
   static bool drop_list_index_for_test(const std::string& path);
+
+  /// Test hook: deletes the device queue entries of the list index of the
+  /// (closed) database at `path`; with write_schema_version_for_test(path,
+  /// 3) after it, the database is as a version-3 tmx left it.
+  static bool drop_queues_for_test(const std::string& path);
 
   /// Test hook: writes the inconsistency `kind` about task `id` into the
   /// (closed) database at `path`, past every rule the store keeps, for

@@ -109,6 +109,10 @@ failing_store(store_actor::pointer self, store_actor real,
     [=](ready_atom a) { return self->delegate(real, a); },
     [=](publish_atom a) { self->send(real, a); },
     [=](sync_atom a) { self->send(real, a); },
+    [=](queue_atom a, const std::string& serial, uint64_t after, uint32_t n) {
+      return self->delegate(real, a, serial, after, n);
+    },
+    [=](queue_atom a, millis now) { return self->delegate(real, a, now); },
     [=](expire_atom a, millis cutoff, uint32_t n) {
       return self->delegate(real, a, cutoff, n);
     },

@@ -62,6 +62,11 @@ struct fixture {
     t.status = static_cast<task_status>(rng() % status_count);
     t.script_config = "{}";
     t.created_at = 1700000000000 + static_cast<millis>(id);
+    t.queue_seq = id * 2;
+    if (rng() % 3 == 0)
+      t.username = "@u" + std::to_string(rng() % 5);
+    if (rng() % 4 == 0)
+      t.scheduled_at = t.created_at + static_cast<millis>(rng() % 5000);
     if (t.status == task_status::completed || t.status == task_status::failed)
       t.finished_at = t.created_at + static_cast<millis>(rng() % 1000);
     return t;
@@ -84,6 +89,8 @@ struct fixture {
       if (r < 10) {
         t.status = static_cast<task_status>(rng() % status_count);
         t.finished_at = t.active() ? 0 : t.created_at + 5;
+        if (r < 3)
+          t.queue_seq += 1; // a retry or a wake: a new place
         moved.push_back(t);
       } else if (r < 13) {
         gone.push_back(id);
@@ -251,9 +258,9 @@ BOOST_FIXTURE_TEST_CASE(expire_deletes_old_finished_tasks_in_batches, fixture) {
   for (const auto& [id, t] : model)
     to_go += old(t);
   BOOST_REQUIRE_GT(to_go, 500u);
-  auto logged = std::find_if(model.begin(), model.end(),
-                             [&](const auto& kv) { return old(kv.second); })
-                  ->first;
+  auto logged = std::find_if(model.begin(), model.end(), [&](const auto& kv) {
+                  return old(kv.second);
+                })->first;
   BOOST_REQUIRE(db->update({}, {{logged, {{1, "a line"}}}}) == store_errc::ok);
   db->take_events();
   size_t removed = 0, total = 0, batches = 0;
@@ -304,8 +311,70 @@ BOOST_FIXTURE_TEST_CASE(expire_deletes_old_finished_tasks_in_batches, fixture) {
   BOOST_REQUIRE(reader->info(info) == store_errc::ok);
   BOOST_TEST(info.expired == to_go);
   std::vector<std::string> problems;
-  BOOST_REQUIRE(reader->check(
-                  [&](const std::string& p) { problems.push_back(p); }, {})
-                == store_errc::ok);
+  BOOST_REQUIRE(
+    reader->check([&](const std::string& p) { problems.push_back(p); }, {})
+    == store_errc::ok);
+  BOOST_TEST(problems == std::vector<std::string>{});
+}
+
+// -- device queues -----------------------------------------------------------
+
+BOOST_FIXTURE_TEST_CASE(device_queues_hold_the_pending_tasks_in_order,
+                        fixture) {
+  fill(6000);
+  auto check = [&](const store& s) {
+    const millis now = 1700000000000 + 3000;
+    std::vector<std::pair<std::string, uint64_t>> due;
+    BOOST_REQUIRE(s.queued_by_serial(now, due) == store_errc::ok);
+    std::map<std::string, uint64_t> due_of(due.begin(), due.end());
+    for (const auto& serial : serials) {
+      std::vector<const task*> want;
+      uint64_t due_count = 0;
+      for (const auto& [id, t] : model)
+        if (t.serial == serial && t.status == task_status::pending) {
+          want.push_back(&t);
+          due_count += t.scheduled_at <= now;
+        }
+      std::sort(want.begin(), want.end(), [](auto* a, auto* b) {
+        return std::pair{a->queue_seq, a->id} < std::pair{b->queue_seq, b->id};
+      });
+      BOOST_TEST(due_of[serial] == due_count);
+      // Read a slice at a time, as a device does.
+      std::vector<queued_entry> got, slice;
+      uint64_t after = 0;
+      do {
+        BOOST_REQUIRE(s.queued(serial, after, 50, slice) == store_errc::ok);
+        BOOST_REQUIRE_LE(slice.size(), 50u);
+        for (auto& q : slice)
+          got.push_back(q);
+        if (!slice.empty())
+          after = slice.back().seq;
+      } while (slice.size() == 50);
+      BOOST_REQUIRE_EQUAL(got.size(), want.size());
+      for (size_t i = 0; i < got.size(); ++i) {
+        BOOST_TEST(got[i].id == want[i]->id);
+        BOOST_TEST(got[i].seq == want[i]->queue_seq);
+        BOOST_TEST(got[i].scheduled_at == want[i]->scheduled_at);
+        BOOST_TEST(got[i].username == want[i]->username);
+      }
+    }
+  };
+  check(*db);
+  db.reset();
+  BOOST_REQUIRE(store::drop_list_index_for_test(dir.path));
+  BOOST_REQUIRE(store::write_schema_version_for_test(dir.path, 2));
+  db = open(); // the migration builds the queues too
+  check(*db);
+  db.reset();
+  // What a version-3 tmx left: the list index without the queues.
+  BOOST_REQUIRE(store::drop_queues_for_test(dir.path));
+  BOOST_REQUIRE(store::write_schema_version_for_test(dir.path, 3));
+  db = open();
+  check(*db);
+  db.reset();
+  std::vector<std::string> problems;
+  BOOST_REQUIRE(
+    open(true)->check([&](const std::string& p) { problems.push_back(p); }, {})
+    == store_errc::ok);
   BOOST_TEST(problems == std::vector<std::string>{});
 }

@@ -918,6 +918,8 @@ BOOST_AUTO_TEST_CASE(check_reports_each_injected_inconsistency_once) {
     {corruption::drop_list_entry, 2,
      "task 2: no entry of task 2 in list stream status completed source "
      "\"api\""},
+    {corruption::drop_queue_entry, 1,
+     "task 1: pending, not in the queue of serial \"s1\""},
     {corruption::wrong_list_count, 3,
      "count of list stream status failed source \"api\" is 8, a recount "
      "gives 1"},

@@ -52,6 +52,18 @@ bool store::drop_list_index_for_test(const std::string& path) {
   return s->impl_->write(batch) == store_errc::ok;
 }
 
+bool store::drop_queues_for_test(const std::string& path) {
+  std::string error;
+  auto s = open(options{path}, error);
+  if (!s)
+    return false;
+  rocksdb::WriteBatch batch;
+  batch.DeleteRange(s->impl_->handle(cf::lists),
+                    std::string(1, lists::queue_tag),
+                    std::string(1, lists::queue_tag + 1));
+  return s->impl_->write(batch) == store_errc::ok;
+}
+
 bool store::corrupt_for_test(const std::string& path, corruption kind,
                              task_id id) {
   std::string error;
@@ -104,6 +116,11 @@ bool store::corrupt_for_test(const std::string& path, corruption kind,
       break;
     case corruption::drop_list_entry:
       b.Delete(i.handle(cf::lists), lists::entry(lists::stream_of(*t, 0), id));
+      break;
+    case corruption::drop_queue_entry:
+      if (!lists::queue_entry(&*t))
+        return false;
+      b.Delete(i.handle(cf::lists), lists::queue_entry(&*t)->first);
       break;
     case corruption::wrong_list_count:
       b.Merge(i.handle(cf::lists), lists::total(lists::stream_of(*t, 0)),

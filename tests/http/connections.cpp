@@ -80,10 +80,18 @@ private:
 BOOST_AUTO_TEST_CASE(connections_beyond_the_cap_are_closed_and_slots_return) {
   api_server srv(options{{"http.max-connections", "3"}});
   std::vector<std::unique_ptr<raw_connection>> held;
-  for (int i = 0; i < 3; ++i) {
-    held.push_back(std::make_unique<raw_connection>(srv.port()));
-    BOOST_REQUIRE_EQUAL(held.back()->get("/healthz"), 200);
-  }
+  // The readiness probe's connection holds its slot until the server has
+  // read its end: a connection refused meanwhile is tried again.
+  for (int i = 0; i < 3; ++i)
+    BOOST_REQUIRE(wait_until(
+      [&] {
+        auto c = std::make_unique<raw_connection>(srv.port());
+        if (c->get("/healthz") != 200)
+          return false;
+        held.push_back(std::move(c));
+        return true;
+      },
+      10s));
   // The fourth: the kernel completes the handshake, the server closes it.
   raw_connection fourth(srv.port());
   BOOST_TEST(fourth.closed_by_server(10s));

@@ -63,7 +63,7 @@ BOOST_FIXTURE_TEST_CASE(db_commands_on_a_clean_store, busy_server) {
   auto info = data.db("info", {"--json"});
   BOOST_TEST(info.exit == 0, info.err);
   auto doc = info.json();
-  BOOST_TEST(int_of(member(doc, "schema_version")) == 3);
+  BOOST_TEST(int_of(member(doc, "schema_version")) == 4);
   BOOST_TEST(id_of(member(doc, "next_id")) == max_id() + 2); // one deleted
   check_same_json(member(doc, "tasks"), stats);
   BOOST_TEST(int_of(member(member(doc, "sources"), "api")) == 8);
@@ -83,7 +83,7 @@ BOOST_FIXTURE_TEST_CASE(db_commands_on_a_clean_store, busy_server) {
                                           "logs", "events", "webhooks",
                                           "groups", "schedules", "lists"}));
   auto table = data.db("info");
-  BOOST_TEST(table.line_with("schema version") == "schema version  3");
+  BOOST_TEST(table.line_with("schema version") == "schema version  4");
   BOOST_TEST(contains(table.line_with("tasks"),
                       "8 total: 3 pending, 0 running, 3 completed, 2 failed"));
   BOOST_TEST(contains(table.line_with("FAMILY"), "KEYS"));
