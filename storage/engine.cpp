@@ -122,6 +122,9 @@ bool store::impl::open_db(std::string& error) {
   // Lets rarely written families (devices, accounts) be flushed so that
   // old WAL files go.
   db_opts.max_total_wal_size = 4 * write_buffer_bytes;
+  // Every family's memtables together (13 families of up to two 16 MB
+  // ones each would be 400 MB): the fullest is flushed beyond this.
+  db_opts.db_write_buffer_size = 2 * write_buffer_bytes;
 
   auto cf_opts = family_options();
   auto list_opts = cf_opts;
@@ -244,13 +247,9 @@ bool store::impl::migrate(uint64_t version, std::string& error) {
     if (e != store_errc::ok)
       return refuse(error, what, to_string(e));
   }
-  if (version < 3) { // 3 added the list index (4's queues with it)
+  if (version < 4) { // 3 added the list index, 4 the queues in it
     std::string detail;
     if (auto e = build_lists(batch, detail); e != store_errc::ok)
-      return refuse(error, what, detail.empty() ? to_string(e) : detail);
-  } else if (version < 4) { // 4 added the device queues
-    std::string detail;
-    if (auto e = build_queues(detail); e != store_errc::ok)
       return refuse(error, what, detail.empty() ? to_string(e) : detail);
   }
   return write_schema(batch, error, what);

@@ -136,8 +136,6 @@ struct store::impl {
   /// Version 3's list index, from the task table (lists.cpp): the entries
   /// written in chunks, the counts added to `last` (absolute values).
   store_errc build_lists(rocksdb::WriteBatch& last, std::string& error);
-  /// Version 4's device queues, from the pending tasks (lists.cpp).
-  store_errc build_queues(std::string& error);
   bool write_schema(rocksdb::WriteBatch& batch, std::string& error,
                     const std::string& what);
   bool load_state(std::string& error);
@@ -287,6 +285,18 @@ struct store::impl {
 
   /// The list index part of stage() (lists.cpp).
   void stage_lists(task_change& c, const task* before, const task* after) const;
+
+  /// One stream of a list query and its count (lists.cpp).
+  struct stream_total {
+    std::string stream;
+    uint64_t tasks = 0;
+  };
+
+  /// Where the walk of a deep page starts: below the bucket holding the
+  /// task at `offset`, skipping `skip` of it (lists.cpp).
+  store_errc start_bucket(const std::vector<stream_total>& streams,
+                          uint64_t offset, task_id& below,
+                          uint64_t& skip) const;
 
   /// A page of a list query from the list index (lists.cpp).
   store_errc list_page(const task_filter& filter, uint64_t offset,

@@ -46,11 +46,6 @@ struct cursor {
   }
 };
 
-struct stream_total {
-  std::string stream;
-  uint64_t tasks = 0;
-};
-
 } // namespace
 
 void store::impl::stage_lists(task_change& c, const task* before,
@@ -118,27 +113,6 @@ store_errc store::impl::build_lists(rocksdb::WriteBatch& last,
     return e != store_errc::ok ? e : store_errc::io_error;
   for (const auto& [key, n] : counts)
     last.Put(handle(cf::lists), key, lists::count_bytes(n));
-  return store_errc::ok;
-}
-
-store_errc store::impl::build_queues(std::string& error) {
-  rocksdb::WriteBatch chunk;
-  size_t in_chunk = 0;
-  auto flush = [&] {
-    auto s = db->Write({}, &chunk);
-    chunk.Clear();
-    in_chunk = 0;
-    if (!s.ok())
-      error = "writing the device queues: " + s.ToString();
-    return s.ok();
-  };
-  auto e = for_each_with_status(task_status::pending, [&](const task& t) {
-    auto q = lists::queue_entry(&t);
-    chunk.Put(handle(cf::lists), q->first, q->second);
-    return ++in_chunk < 10000 || flush();
-  });
-  if (e != store_errc::ok || !error.empty() || !flush())
-    return e != store_errc::ok ? e : store_errc::io_error;
   return store_errc::ok;
 }
 
@@ -215,6 +189,72 @@ store_errc store::list(const task_filter& filter, uint32_t page,
   return e;
 }
 
+// The buckets of the query's streams from the highest down, merged, until
+// the one holding the task at `offset`: the walk starts below it, and skips
+// the tasks of that bucket before the offset.
+store_errc store::impl::start_bucket(const std::vector<stream_total>& streams,
+                                     uint64_t offset, task_id& below,
+                                     uint64_t& skip) const {
+  struct bucket_walk {
+    std::string upper;
+    rocksdb::Slice upper_slice;
+    std::unique_ptr<rocksdb::Iterator> it;
+    uint64_t bucket = 0, tasks = 0;
+    size_t key_size = 0;
+    bool read() {
+      if (!it->Valid() || it->key().size() != key_size)
+        return false;
+      bucket = lists::bucket_of(it->key().ToStringView());
+      return lists::parse_count(it->value().ToStringView(), tasks);
+    }
+  };
+  std::vector<std::unique_ptr<bucket_walk>> walks;
+  auto higher = [&](size_t a, size_t b) {
+    return walks[a]->bucket < walks[b]->bucket;
+  };
+  std::priority_queue<size_t, std::vector<size_t>, decltype(higher)> heap(
+    higher);
+  for (const auto& s : streams) {
+    auto w = std::make_unique<bucket_walk>();
+    auto first = lists::bucket(s.stream, std::numeric_limits<uint64_t>::max());
+    w->key_size = first.size();
+    w->upper = lists::stream_end(lists::bucket_tag, s.stream);
+    w->upper_slice = w->upper;
+    rocksdb::ReadOptions ro;
+    ro.iterate_upper_bound = &w->upper_slice;
+    w->it.reset(db->NewIterator(ro, handle(cf::lists)));
+    w->it->Seek(first);
+    walks.push_back(std::move(w));
+    if (walks.back()->read())
+      heap.push(walks.size() - 1);
+    else if (!walks.back()->it->status().ok())
+      return engine::errc_of(walks.back()->it->status());
+  }
+  uint64_t before = 0; // tasks in the buckets above
+  while (!heap.empty()) {
+    auto b = walks[heap.top()]->bucket;
+    uint64_t n = 0;
+    while (!heap.empty() && walks[heap.top()]->bucket == b) {
+      auto i = heap.top();
+      heap.pop();
+      n += walks[i]->tasks;
+      walks[i]->it->Next();
+      if (walks[i]->read())
+        heap.push(i);
+      else if (!walks[i]->it->status().ok())
+        return engine::errc_of(walks[i]->it->status());
+    }
+    if (before + n > offset) {
+      if (b + 1 < (uint64_t{1} << (64 - lists::bucket_bits)))
+        below = (b + 1) << lists::bucket_bits;
+      skip = offset - before;
+      return store_errc::ok;
+    }
+    before += n;
+  }
+  return store_errc::ok; // the counts disagree: walk from the top
+}
+
 store_errc store::impl::list_page(const task_filter& filter, uint64_t offset,
                                   uint32_t page_size, task_page& out) const {
   uint8_t mask = (filter.serial.empty() ? 0 : lists::by_serial)
@@ -253,31 +293,9 @@ store_errc store::impl::list_page(const task_filter& filter, uint64_t offset,
   task_id below = std::numeric_limits<task_id>::max(); // exclusive
   uint64_t skip = offset;
   if (offset >= ids_per_bucket) {
-    std::map<uint64_t, uint64_t, std::greater<>> buckets;
-    for (const auto& s : streams) {
-      auto from = lists::bucket(s.stream, std::numeric_limits<uint64_t>::max());
-      auto to = lists::stream_end(lists::bucket_tag, s.stream);
-      e = walk(cf::lists, from, to, false, [&](const auto& key, const auto& v) {
-        uint64_t n = 0;
-        if (key.size() != from.size()
-            || !lists::parse_count(v.ToStringView(), n))
-          return !(corrupt = true);
-        buckets[lists::bucket_of(key.ToStringView())] += n;
-        return true;
-      });
-      if (e != store_errc::ok || corrupt)
-        return corrupt ? store_errc::corrupt : e;
-    }
-    uint64_t before = 0; // tasks in the buckets above
-    for (auto [b, n] : buckets) {
-      if (before + n > offset) {
-        if (b + 1 < (uint64_t{1} << (64 - lists::bucket_bits)))
-          below = (b + 1) << lists::bucket_bits;
-        skip = offset - before;
-        break;
-      }
-      before += n;
-    }
+    if (auto be = start_bucket(streams, offset, below, skip);
+        be != store_errc::ok)
+      return be;
   }
 
   // Merge the streams by descending id.
@@ -317,10 +335,27 @@ store_errc store::impl::list_page(const task_filter& filter, uint64_t offset,
     else if (!cursors[i]->it->status().ok())
       return engine::errc_of(cursors[i]->it->status());
   }
-  for (auto id : ids) {
+  // One batched read of the page's tasks (RocksDB sorts and shares the
+  // block lookups).
+  std::vector<std::string> task_keys;
+  std::vector<rocksdb::Slice> slices;
+  for (auto id : ids)
+    task_keys.push_back(keys::task_key(id));
+  for (auto& k : task_keys)
+    slices.emplace_back(k);
+  std::vector<std::string> values;
+  auto statuses = db->MultiGet(
+    {},
+    std::vector<rocksdb::ColumnFamilyHandle*>(slices.size(), handle(cf::tasks)),
+    slices, &values);
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (!statuses[i].ok())
+      return statuses[i].IsNotFound() ? store_errc::corrupt
+                                      : engine::errc_of(statuses[i]);
     task t;
-    if (auto le = load_task(id, t, store_errc::corrupt); le != store_errc::ok)
-      return le;
+    if (auto de = engine::decode_task(ids[i], values[i], t);
+        de != store_errc::ok)
+      return de;
     out.tasks.push_back(std::move(t));
   }
   return store_errc::ok;

@@ -51,7 +51,7 @@ constexpr uint8_t by_script = 2;
 constexpr uint8_t mask_count = 4;
 
 /// A bucket holds the ids with the same id >> bucket_bits.
-constexpr int bucket_bits = 14;
+constexpr int bucket_bits = 12;
 
 /// mask | [serial] | [script]: the part of a stream a query fixes.
 std::string stream_prefix(uint8_t mask, std::string_view serial,

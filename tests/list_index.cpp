@@ -168,15 +168,16 @@ void check_page(const fixture& fx, const store& db, const task_filter& f,
 } // namespace
 
 BOOST_FIXTURE_TEST_CASE(every_filter_combination_shallow_and_deep, fixture) {
-  fill(60000); // ids up to 60000: four buckets of 16384
+  fill(60000); // ids up to 60000: 15 buckets of 4096
   auto check = [&](const store& s) {
     for (const auto& f : all_filters()) {
       auto want = expected(f);
       for (uint32_t size : {20u, 100u}) {
         auto last = static_cast<uint32_t>((want.size() + size - 1) / size);
         std::set<uint32_t> pages{1, 2, last, last + 1};
-        for (uint64_t at : {uint64_t{16383}, uint64_t{16384}, uint64_t{20000},
-                            want.size() / 2, want.size() - 1})
+        for (uint64_t at :
+             {uint64_t{4095}, uint64_t{4096}, uint64_t{16383}, uint64_t{16384},
+              uint64_t{20000}, want.size() / 2, want.size() - 1})
           pages.insert(static_cast<uint32_t>(at / size + 1));
         for (auto page : pages)
           if (page >= 1)
