@@ -107,7 +107,7 @@ struct store::impl {
   std::unordered_map<std::string, uint64_t> counters;
   // False only on a read-only instance of a version-1 store.
   bool has_due_index = true;
-  // False only on a read-only instance of a store before version 3.
+  // False only on a read-only instance of a store before version 4.
   bool has_lists = true;
 
   ~impl();
@@ -292,11 +292,10 @@ struct store::impl {
     uint64_t tasks = 0;
   };
 
-  /// Where the walk of a deep page starts: below the bucket holding the
+  /// Where the walk of a deep page starts: at the top of the bucket holding the
   /// task at `offset`, skipping `skip` of it (lists.cpp).
   store_errc start_bucket(const std::vector<stream_total>& streams,
-                          uint64_t offset, task_id& below,
-                          uint64_t& skip) const;
+                          uint64_t offset, task_id& top, uint64_t& skip) const;
 
   /// A page of a list query from the list index (lists.cpp).
   store_errc list_page(const task_filter& filter, uint64_t offset,

@@ -15,6 +15,40 @@ uint64_t get_u64(std::string_view in) {
   return v;
 }
 
+void put_text(std::string& out, std::string_view text) {
+  auto n = static_cast<uint32_t>(text.size());
+  for (int shift = 24; shift >= 0; shift -= 8)
+    out.push_back(static_cast<char>((n >> shift) & 0xff));
+  out.append(text);
+}
+
+bool take_text(std::string_view& in, std::string_view& text) {
+  if (in.size() < 4)
+    return false;
+  uint32_t n = 0;
+  for (size_t i = 0; i < 4; ++i)
+    n = (n << 8) | static_cast<uint8_t>(in[i]);
+  if (in.size() - 4 < n)
+    return false;
+  text = in.substr(4, n);
+  in.remove_prefix(4 + n);
+  return true;
+}
+
+namespace {
+
+constexpr uint64_t sign_bit = uint64_t{1} << 63;
+
+} // namespace
+
+void put_time(std::string& out, millis at) {
+  put_u64(out, static_cast<uint64_t>(at) ^ sign_bit);
+}
+
+millis get_time(std::string_view in) {
+  return static_cast<millis>(get_u64(in) ^ sign_bit);
+}
+
 std::string u64_bytes(uint64_t v) {
   std::string out;
   put_u64(out, v);
@@ -68,27 +102,17 @@ std::string value_prefix(field f, std::string_view value) {
   std::string out;
   out.reserve(1 + 4 + value.size() + id_size);
   out.push_back(static_cast<char>(f));
-  auto n = static_cast<uint32_t>(value.size());
-  for (int shift = 24; shift >= 0; shift -= 8)
-    out.push_back(static_cast<char>((n >> shift) & 0xff));
-  out.append(value);
+  put_text(out, value);
   return out;
 }
 
 bool split_value_prefix(std::string_view key, field& f, std::string_view& value,
                         std::string_view& rest) {
-  constexpr size_t header = 1 + 4;
-  if (key.size() < header)
-    return false;
-  uint32_t n = 0;
-  for (size_t i = 1; i < header; ++i)
-    n = (n << 8) | static_cast<uint8_t>(key[i]);
-  if (key.size() - header < n)
+  if (key.empty())
     return false;
   f = static_cast<field>(key[0]);
-  value = key.substr(header, n);
-  rest = key.substr(header + n);
-  return true;
+  rest = key.substr(1);
+  return take_text(rest, value);
 }
 
 const char* field_name(field f) {
@@ -113,15 +137,9 @@ std::string total_counter() {
   return std::string(1, static_cast<char>(field::total));
 }
 
-namespace {
-
-constexpr uint64_t sign_bit = uint64_t{1} << 63;
-
-} // namespace
-
 std::string due(millis at, task_id id) {
   std::string out(1, static_cast<char>(field::due));
-  put_u64(out, static_cast<uint64_t>(at) ^ sign_bit);
+  put_time(out, at);
   put_u64(out, id);
   return out;
 }
@@ -129,7 +147,7 @@ std::string due(millis at, task_id id) {
 bool parse_due(std::string_view key, millis& at, task_id& id) {
   if (key.size() != due_size || key[0] != static_cast<char>(field::due))
     return false;
-  at = static_cast<millis>(get_u64(key.substr(1)) ^ sign_bit);
+  at = get_time(key.substr(1));
   id = get_u64(key.substr(1 + 8));
   return true;
 }

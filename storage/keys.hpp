@@ -34,6 +34,17 @@ std::string u64_bytes(uint64_t v);
 /// Reads the first 8 bytes of `in` (which must hold at least 8).
 uint64_t get_u64(std::string_view in);
 
+/// Appends u32 length | `text`: no text is a prefix of another's encoding.
+void put_text(std::string& out, std::string_view text);
+/// Reads a text written by put_text at the front of `in` and drops it from
+/// `in`; false when `in` is too short for the length it holds.
+bool take_text(std::string_view& in, std::string_view& text);
+
+/// Appends a time, 8 bytes big-endian with its sign bit flipped, so that
+/// byte order is numeric order for negative times too; get_time reads it.
+void put_time(std::string& out, millis at);
+millis get_time(std::string_view in);
+
 /// Tasks table: the id, 8 bytes big-endian.
 std::string task_key(task_id id);
 

@@ -10,28 +10,8 @@ namespace tmx::lists {
 
 namespace {
 
-constexpr uint64_t sign_bit = uint64_t{1} << 63;
-
-void put_text(std::string& out, std::string_view text) {
-  auto n = static_cast<uint32_t>(text.size());
-  for (int shift = 24; shift >= 0; shift -= 8)
-    out.push_back(static_cast<char>((n >> shift) & 0xff));
-  out.append(text);
-}
-
-// Reads a u32-length-prefixed text at the front of `in` and drops it.
-bool take_text(std::string_view& in, std::string_view& text) {
-  if (in.size() < 4)
-    return false;
-  uint32_t n = 0;
-  for (size_t i = 0; i < 4; ++i)
-    n = (n << 8) | static_cast<uint8_t>(in[i]);
-  if (in.size() - 4 < n)
-    return false;
-  text = in.substr(4, n);
-  in.remove_prefix(4 + n);
-  return true;
-}
+using keys::put_text;
+using keys::take_text;
 
 class add : public rocksdb::AssociativeMergeOperator {
 public:
@@ -94,12 +74,6 @@ std::string entry(std::string_view stream, task_id id) {
   return out;
 }
 
-std::string entries_from(std::string_view stream, task_id below) {
-  if (below == 0)
-    return entry(stream, 0) + '\0'; // past every entry of the stream
-  return entry(stream, below - 1);
-}
-
 std::string stream_end(char tag, std::string_view stream) {
   std::string out(1, tag);
   out.append(stream);
@@ -131,7 +105,7 @@ uint64_t bucket_of(std::string_view key) {
 
 std::string ended_from(millis at) {
   std::string out(1, ended_tag);
-  keys::put_u64(out, static_cast<uint64_t>(at) ^ sign_bit);
+  keys::put_time(out, at);
   keys::put_u64(out, 0);
   return out;
 }
@@ -150,7 +124,7 @@ std::optional<std::string> ended(const task* t) {
 bool parse_ended(std::string_view key, millis& at, task_id& id) {
   if (key.size() != 1 + 8 + keys::id_size || key[0] != ended_tag)
     return false;
-  at = static_cast<millis>(keys::get_u64(key.substr(1)) ^ sign_bit);
+  at = keys::get_time(key.substr(1));
   id = keys::get_u64(key.substr(1 + 8));
   return true;
 }
@@ -172,7 +146,7 @@ std::optional<std::pair<std::string, std::string>> queue_entry(const task* t) {
   keys::put_u64(key, t->queue_seq);
   keys::put_u64(key, t->id);
   std::string value;
-  keys::put_u64(value, static_cast<uint64_t>(t->scheduled_at) ^ sign_bit);
+  keys::put_time(value, t->scheduled_at);
   value.append(t->username);
   return std::pair{std::move(key), std::move(value)};
 }
@@ -200,7 +174,7 @@ bool parse_queue(std::string_view key, std::string_view value,
     return false;
   out.seq = keys::get_u64(key);
   out.id = keys::get_u64(key.substr(keys::id_size));
-  out.scheduled_at = static_cast<millis>(keys::get_u64(value) ^ sign_bit);
+  out.scheduled_at = keys::get_time(value);
   out.username = std::string(value.substr(8));
   return true;
 }

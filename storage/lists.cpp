@@ -27,7 +27,7 @@ bool same_lists(const task& a, const task& b) {
          && a.scheduled_at == b.scheduled_at && a.username == b.username;
 }
 
-// One stream of a query, walked newest first from below an id.
+// One stream of a query, walked newest first from an id down.
 struct cursor {
   size_t key_size = 0; // of the stream's entries
   std::string upper;
@@ -190,10 +190,10 @@ store_errc store::list(const task_filter& filter, uint32_t page,
 }
 
 // The buckets of the query's streams from the highest down, merged, until
-// the one holding the task at `offset`: the walk starts below it, and skips
+// the one holding the task at `offset`: the walk starts at its top, and skips
 // the tasks of that bucket before the offset.
 store_errc store::impl::start_bucket(const std::vector<stream_total>& streams,
-                                     uint64_t offset, task_id& below,
+                                     uint64_t offset, task_id& top,
                                      uint64_t& skip) const {
   struct bucket_walk {
     std::string upper;
@@ -245,8 +245,8 @@ store_errc store::impl::start_bucket(const std::vector<stream_total>& streams,
         return engine::errc_of(walks[i]->it->status());
     }
     if (before + n > offset) {
-      if (b + 1 < (uint64_t{1} << (64 - lists::bucket_bits)))
-        below = (b + 1) << lists::bucket_bits;
+      top = ((b + 1) << lists::bucket_bits)
+            - 1; // the last bucket: wraps to max
       skip = offset - before;
       return store_errc::ok;
     }
@@ -290,10 +290,10 @@ store_errc store::impl::list_page(const task_filter& filter, uint64_t offset,
     return store_errc::ok;
 
   // A deep page starts at the bucket holding its first task.
-  task_id below = std::numeric_limits<task_id>::max(); // exclusive
+  task_id top = std::numeric_limits<task_id>::max(); // the first id walked
   uint64_t skip = offset;
   if (offset >= ids_per_bucket) {
-    if (auto be = start_bucket(streams, offset, below, skip);
+    if (auto be = start_bucket(streams, offset, top, skip);
         be != store_errc::ok)
       return be;
   }
@@ -312,9 +312,7 @@ store_errc store::impl::list_page(const task_filter& filter, uint64_t offset,
     rocksdb::ReadOptions ro;
     ro.iterate_upper_bound = &c->upper_slice;
     c->it.reset(db->NewIterator(ro, handle(cf::lists)));
-    c->it->Seek(below == std::numeric_limits<task_id>::max()
-                  ? lists::entry(s.stream, below)
-                  : lists::entries_from(s.stream, below));
+    c->it->Seek(lists::entry(s.stream, top)); // ids are stored inverted
     cursors.push_back(std::move(c));
     if (cursors.back()->read())
       heap.push(cursors.size() - 1);

@@ -74,8 +74,6 @@ std::string entry(std::string_view stream, task_id id);
 std::string total(std::string_view stream);
 std::string bucket(std::string_view stream, uint64_t b);
 
-/// The first entry key of `stream` with an id below `below`.
-std::string entries_from(std::string_view stream, task_id below);
 /// Above every entry or bucket key (`tag`) of `stream`.
 std::string stream_end(char tag, std::string_view stream);
 

@@ -153,7 +153,7 @@ public:
   /// combination of filters: the total from counts, the page from a merge
   /// of at most status × source streams, a deep page from its bucket on,
   /// so no walk grows with the stored tasks. schema_mismatch on a read-only
-  /// instance of a store before version 3 (a writer migrates it).
+  /// instance of a store before version 4 (a writer migrates it).
   store_errc list(const task_filter& filter, uint32_t page, uint32_t page_size,
                   task_page& out) const;
 

@@ -6,6 +6,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "storage/store.hpp"
+#include "tests/store_testing.hpp"
 
 #include <algorithm>
 #include <filesystem>
@@ -14,22 +15,10 @@
 #include <set>
 
 using namespace tmx;
+using tmx::test::problems_of;
+using tmx::test::temp_dir;
 
 namespace {
-
-struct temp_dir {
-  std::string path;
-  temp_dir() {
-    auto tmpl = (std::filesystem::temp_directory_path() / "tmx-lists-XXXXXX")
-                  .string();
-    BOOST_REQUIRE(mkdtemp(tmpl.data()) != nullptr);
-    path = tmpl;
-  }
-  ~temp_dir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path, ignored);
-  }
-};
 
 const std::vector<std::string> serials{"s1", "s2", "s3"};
 const std::vector<std::string> scripts{"post", "follow"};
@@ -187,14 +176,9 @@ BOOST_FIXTURE_TEST_CASE(every_filter_combination_shallow_and_deep, fixture) {
   };
   check(*db);
   db.reset();
-  check(*open(true)); // a read-only instance sees the same
-  db = open();
-  std::vector<std::string> problems;
-  db.reset();
-  BOOST_REQUIRE(
-    open(true)->check([&](const std::string& p) { problems.push_back(p); }, {})
-    == store_errc::ok);
-  BOOST_TEST(problems == std::vector<std::string>{});
+  auto reader = open(true);
+  check(*reader); // a read-only instance sees the same
+  BOOST_TEST(problems_of(*reader) == std::vector<std::string>{});
 }
 
 BOOST_FIXTURE_TEST_CASE(an_emptied_store_lists_nothing, fixture) {
@@ -222,11 +206,7 @@ BOOST_FIXTURE_TEST_CASE(a_version_2_store_is_migrated_at_open, fixture) {
     auto reader = open(true); // reads it, but cannot list
     task_page p;
     BOOST_TEST(to_string(reader->list({}, 1, 20, p)) == "schema_mismatch");
-    std::vector<std::string> problems;
-    BOOST_REQUIRE(
-      reader->check([&](const std::string& p) { problems.push_back(p); }, {})
-      == store_errc::ok);
-    BOOST_TEST(problems == std::vector<std::string>{});
+    BOOST_TEST(problems_of(*reader) == std::vector<std::string>{});
   }
   db = open(); // migrates
   store_info info;
@@ -240,11 +220,7 @@ BOOST_FIXTURE_TEST_CASE(a_version_2_store_is_migrated_at_open, fixture) {
   }
   fill(2000); // and keeps it
   db.reset();
-  std::vector<std::string> problems;
-  BOOST_REQUIRE(
-    open(true)->check([&](const std::string& p) { problems.push_back(p); }, {})
-    == store_errc::ok);
-  BOOST_TEST(problems == std::vector<std::string>{});
+  BOOST_TEST(problems_of(*open(true)) == std::vector<std::string>{});
 }
 
 // -- retention's walk of the ended entries -----------------------------------
@@ -311,11 +287,7 @@ BOOST_FIXTURE_TEST_CASE(expire_deletes_old_finished_tasks_in_batches, fixture) {
   store_info info;
   BOOST_REQUIRE(reader->info(info) == store_errc::ok);
   BOOST_TEST(info.expired == to_go);
-  std::vector<std::string> problems;
-  BOOST_REQUIRE(
-    reader->check([&](const std::string& p) { problems.push_back(p); }, {})
-    == store_errc::ok);
-  BOOST_TEST(problems == std::vector<std::string>{});
+  BOOST_TEST(problems_of(*reader) == std::vector<std::string>{});
 }
 
 // -- device queues -----------------------------------------------------------
@@ -373,9 +345,5 @@ BOOST_FIXTURE_TEST_CASE(device_queues_hold_the_pending_tasks_in_order,
   db = open();
   check(*db);
   db.reset();
-  std::vector<std::string> problems;
-  BOOST_REQUIRE(
-    open(true)->check([&](const std::string& p) { problems.push_back(p); }, {})
-    == store_errc::ok);
-  BOOST_TEST(problems == std::vector<std::string>{});
+  BOOST_TEST(problems_of(*open(true)) == std::vector<std::string>{});
 }

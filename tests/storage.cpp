@@ -7,6 +7,7 @@
 #include "storage/codec.hpp"
 #include "storage/keys.hpp"
 #include "storage/store.hpp"
+#include "tests/store_testing.hpp"
 
 #include <algorithm>
 #include <cstdlib>
@@ -16,6 +17,8 @@
 #include <tuple>
 
 using namespace tmx;
+using tmx::test::problems_of;
+using tmx::test::temp_dir;
 
 namespace tmx {
 
@@ -27,23 +30,6 @@ std::ostream& operator<<(std::ostream& out, store_errc e) {
 } // namespace tmx
 
 namespace {
-
-// A fresh data directory, removed with everything in it at the end.
-struct temp_dir {
-  std::string path;
-
-  temp_dir() {
-    auto tmpl = (std::filesystem::temp_directory_path() / "tmx-storage-XXXXXX")
-                  .string();
-    BOOST_REQUIRE(mkdtemp(tmpl.data()) != nullptr);
-    path = tmpl;
-  }
-
-  ~temp_dir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path, ignored);
-  }
-};
 
 // The ids of every page of list(), in order; `total` as the pages say.
 std::vector<task_id> list_ids(const store& s, const task_filter& f,
@@ -96,15 +82,6 @@ struct fixture {
 };
 
 using due_list = std::vector<std::pair<millis, task_id>>;
-
-// What check() reports, all of it.
-std::vector<std::string> problems_of(const store& s) {
-  std::vector<std::string> out;
-  BOOST_REQUIRE_EQUAL(
-    to_string(s.check([&](const std::string& p) { out.push_back(p); }, {})),
-    "ok");
-  return out;
-}
 
 // What for_each_due(from, until) reports, all of it.
 due_list due_entries(const store& s, millis from = INT64_MIN,
