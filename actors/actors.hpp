@@ -99,6 +99,8 @@ using store_actor = caf::typed_actor<
   caf::reacts_to<publish_atom>,
   // Its own, with storage.sync: one fsync acknowledges every write before.
   caf::reacts_to<sync_atom>,
+  // Its own: the inserts and updates waiting are written together.
+  caf::reacts_to<create_atom>,
   // Retention: deletes up to n finished tasks older than the cutoff, no
   // events; replies with how many and whether more may wait.
   caf::replies_to<expire_atom, millis, uint32_t>::with<uint64_t, bool>,

@@ -5,6 +5,8 @@
 #include "actors/actors.hpp"
 #include "storage/store.hpp"
 
+#include <caf/typed_response_promise.hpp>
+
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -22,6 +24,17 @@ struct store_state {
   // next fsync, and whether a sync_atom to itself is on its way.
   std::vector<std::function<void(const caf::error&)>> unsynced_acks;
   bool sync_due = false;
+  // Grouped writes: the inserts and updates of a mailbox sweep wait for a
+  // create_atom to itself and are written together (store::write_group),
+  // or sooner, before any other message is handled. Their replies after.
+  struct waiting_write {
+    caf::typed_response_promise<ok_atom> reply;
+    const char* what;    // for the log: "insert", "update", ...
+    bool firing = false; // not_found: the schedule is gone
+  };
+  std::vector<store::task_write> writes;
+  std::vector<waiting_write> waiting;
+  bool write_due = false; // a create_atom to itself is on its way
 };
 
 /// Events wait at most this long in the store actor before they go to the

@@ -69,6 +69,8 @@ struct task_change {
   // The state of each touched task as of this change (nullopt = erased), so
   // that an id given twice sees its first change.
   std::unordered_map<task_id, std::optional<task>> staged;
+  // The log of each task whose log this change replaces, as of it.
+  std::unordered_map<task_id, std::vector<log_line>> logs;
   task_id next_id = 0;
   uint64_t next_queue_seq = 0;
   millis at = 0;             // when the change happens (its events' time)
@@ -87,6 +89,7 @@ namespace tmx {
 struct store::impl {
   using cf = engine::cf;
   using task_change = engine::task_change;
+  using task_write = store::task_write;
   using check_state = engine::check_state;
 
   options opts;
@@ -278,10 +281,16 @@ struct store::impl {
   /// erase its log.
   void stage(task_change& c, const task* before, const task* after) const;
 
-  /// Adds to `c` the replacement of a task's log by the last max_log_lines
-  /// lines of `log` (after the stored ones when it appends); not_found when
-  /// the task does not exist as of `c`.
-  store_errc stage_log(task_change& c, const task_log& log) const;
+  /// The log of `log.id` once `log` is applied as of `c`: its last
+  /// max_log_lines lines (after the stored ones when it appends);
+  /// not_found when the task does not exist as of `c`.
+  store_errc joined_log(const task_change& c, const task_log& log,
+                        std::vector<log_line>& out) const;
+
+  /// Adds an insert or update of write_group to `c`, whole or (refused,
+  /// `c` unchanged) not at all (grouped.cpp).
+  store_errc stage_insert(task_change& c, const task_write& w) const;
+  store_errc stage_update(task_change& c, const task_write& w) const;
 
   /// The list index part of stage() (lists.cpp).
   void stage_lists(task_change& c, const task* before, const task* after) const;

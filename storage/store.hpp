@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -141,6 +142,26 @@ public:
   /// given, each once.
   store_errc erase(const std::vector<task_id>& ids,
                    std::vector<task_id>& erased);
+
+  /// One insert or update of write_group, as insert() and update() take
+  /// them.
+  struct task_write {
+    bool insert = true; // insert(tasks, key, firing); else update
+    std::vector<task> tasks;
+    std::vector<task_log> logs;            // an update's
+    std::optional<idempotency_record> key; // an insert's
+    std::optional<schedule> firing;        // an insert's
+  };
+
+  /// Several inserts and updates in one atomic write (the store actor's
+  /// writes of one mailbox sweep), applied in order: each sees the ones
+  /// before it. Each is checked as insert() or update() checks it; one
+  /// refused gets its error in `refused` (the same index) and changes
+  /// nothing, the others go on. Returns the error of the write, which then
+  /// applies to every write whose `refused` entry is ok: nothing of them
+  /// was written. ok when none was left to write.
+  store_errc write_group(const std::vector<task_write>& writes,
+                         std::vector<store_errc>& refused);
 
   store_errc get(task_id id, task& out) const;
 

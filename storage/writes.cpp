@@ -134,31 +134,6 @@ void store::impl::stage(task_change& c, const task* before,
   }
 }
 
-store_errc store::impl::stage_log(task_change& c, const task_log& log) const {
-  std::optional<task> owner;
-  if (auto e = current(c, log.id, owner); e != store_errc::ok)
-    return e;
-  if (!owner)
-    return store_errc::not_found;
-  std::vector<log_line> joined;
-  if (log.append) {
-    std::string stored;
-    auto e = read(cf::logs, keys::task_key(log.id), stored);
-    if (e == store_errc::ok && !codec::decode(stored, joined))
-      return store_errc::corrupt;
-    if (e != store_errc::ok && e != store_errc::not_found)
-      return e;
-    joined.insert(joined.end(), log.lines.begin(), log.lines.end());
-  }
-  const auto& lines = log.append ? joined : log.lines;
-  auto bytes = lines.size() <= max_log_lines
-                 ? codec::encode(lines)
-                 : codec::encode(std::vector<log_line>(
-                   lines.end() - max_log_lines, lines.end()));
-  c.batch.Put(handle(cf::logs), keys::task_key(log.id), bytes);
-  return store_errc::ok;
-}
-
 store_errc store::impl::commit(task_change& c) {
   std::vector<std::pair<const std::string*, uint64_t>> changed;
   for (const auto& [key, delta] : c.counter_deltas) {
@@ -200,47 +175,26 @@ store_errc store::impl::commit(task_change& c) {
 store_errc store::insert(const std::vector<task>& tasks,
                          const idempotency_record* key,
                          const schedule* firing) {
-  if (auto e = impl_->writable(); e != store_errc::ok)
-    return e;
-  auto c = impl_->begin();
-  if (firing != nullptr) {
-    // A deleted schedule never fires (the keeper orders a delete after a
-    // firing under way, so this holds on its own; cheap to make sure).
-    std::string stored;
-    auto skey = keys::schedule_key(firing->id);
-    if (auto e = impl_->read(cf::schedules, skey, stored); e != store_errc::ok)
-      return e;
-    c.batch.Put(impl_->handle(cf::schedules), skey, codec::encode(*firing));
-  }
-  for (const task& t : tasks) {
-    // An id below next_id may have existed: reusing it would break the
-    // promise that ids are never reused, and the counters.
-    if (t.id < impl_->next_id || c.staged.count(t.id) != 0)
-      return store_errc::io_error;
-    impl_->stage(c, nullptr, &t);
-  }
+  std::vector<task_write> one(1);
+  one[0].tasks = tasks;
   if (key != nullptr)
-    c.batch.Put(impl_->handle(cf::idempotency), key->key, codec::encode(*key));
-  return impl_->commit(c);
+    one[0].key = *key;
+  if (firing != nullptr)
+    one[0].firing = *firing;
+  std::vector<store_errc> refused;
+  auto e = write_group(one, refused);
+  return refused[0] != store_errc::ok ? refused[0] : e;
 }
 
 store_errc store::update(const std::vector<task>& tasks,
                          const std::vector<task_log>& logs) {
-  if (auto e = impl_->writable(); e != store_errc::ok)
-    return e;
-  auto c = impl_->begin();
-  for (const task& t : tasks) {
-    std::optional<task> before;
-    if (auto e = impl_->current(c, t.id, before); e != store_errc::ok)
-      return e;
-    if (!before)
-      return store_errc::not_found;
-    impl_->stage(c, &*before, &t);
-  }
-  for (const task_log& log : logs)
-    if (auto e = impl_->stage_log(c, log); e != store_errc::ok)
-      return e;
-  return impl_->commit(c);
+  std::vector<task_write> one(1);
+  one[0].insert = false;
+  one[0].tasks = tasks;
+  one[0].logs = logs;
+  std::vector<store_errc> refused;
+  auto e = write_group(one, refused);
+  return refused[0] != store_errc::ok ? refused[0] : e;
 }
 
 store_errc store::erase(const std::vector<task_id>& ids,

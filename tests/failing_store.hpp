@@ -109,6 +109,7 @@ failing_store(store_actor::pointer self, store_actor real,
     [=](ready_atom a) { return self->delegate(real, a); },
     [=](publish_atom a) { self->send(real, a); },
     [=](sync_atom a) { self->send(real, a); },
+    [=](create_atom a) { self->send(real, a); },
     [=](queue_atom a, const std::string& serial, uint64_t after, uint32_t n) {
       return self->delegate(real, a, serial, after, n);
     },

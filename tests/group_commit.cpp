@@ -1,7 +1,9 @@
 // Tests of group commit (storage.sync) on the test coordinator: the store
 // actor replies to a write only after the fsync that made it durable, the
 // writes of one mailbox sweep share one fsync, reads see a write before
-// its fsync, and without storage.sync nothing waits. On a real store.
+// its fsync, and without storage.sync nothing waits; the inserts and updates
+// of a sweep are one write (grouped writes), each refused alone. On a real
+// store.
 #define BOOST_TEST_MODULE group_commit
 #include <boost/test/unit_test.hpp>
 
@@ -98,4 +100,79 @@ BOOST_AUTO_TEST_CASE(a_refused_write_is_answered_at_once) {
   BOOST_REQUIRE(refused->has_value());
   BOOST_TEST(!static_cast<bool>(**refused));
   BOOST_TEST(fx.db->syncs() == 1u);
+}
+
+// -- grouped writes (storage.sync or not) -------------------------------------
+
+BOOST_AUTO_TEST_CASE(the_creates_of_one_sweep_are_written_together) {
+  actor_fixture fx;
+  std::vector<reply_slot<ok_atom>> replies;
+  for (task_id id = 1; id <= 3; ++id)
+    replies.push_back(post_create(fx, id));
+  // Written one by one, the first would be stored alone for a while.
+  BOOST_REQUIRE(fx.run_until([&] { return stored(fx, 1); }));
+  BOOST_TEST(stored(fx, 2));
+  BOOST_TEST(stored(fx, 3));
+  fx.run();
+  for (auto& r : replies) {
+    BOOST_REQUIRE(r->has_value());
+    BOOST_TEST(static_cast<bool>(**r));
+  }
+}
+
+BOOST_AUTO_TEST_CASE(a_refused_create_of_a_sweep_fails_alone) {
+  actor_fixture fx;
+  auto first = post_create(fx, 5);
+  auto reused = post_create(fx, 5); // an id given before: refused
+  auto below = post_create(fx, 4);  // below next_id as of the first
+  auto last = post_create(fx, 6);
+  fx.run();
+  for (auto* r : {&first, &reused, &below, &last})
+    BOOST_REQUIRE((*r)->has_value());
+  BOOST_TEST(static_cast<bool>(**first));
+  BOOST_TEST(!static_cast<bool>(**reused));
+  BOOST_TEST(!static_cast<bool>(**below));
+  BOOST_TEST(static_cast<bool>(**last));
+  BOOST_TEST(stored(fx, 5));
+  BOOST_TEST(!stored(fx, 4));
+  BOOST_TEST(stored(fx, 6));
+  BOOST_TEST(fx.db->counts().total == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(a_sweep_sees_its_own_writes_in_order) {
+  actor_fixture fx;
+  auto created = post_create(fx, 1);
+  auto t = pending_task(1, "sim-0001");
+  t.status = task_status::running;
+  auto started = fx.post<ok_atom>(fx.store, update_atom::value,
+                                  std::vector<task>{t},
+                                  std::vector<task_log>{});
+  auto line = [](const char* text) {
+    log_line l;
+    l.text = text;
+    return l;
+  };
+  auto first = fx.post<ok_atom>(fx.store, log_atom::value, task_id{1},
+                                std::vector<log_line>{line("one")});
+  auto second = fx.post<ok_atom>(fx.store, log_atom::value, task_id{1},
+                                 std::vector<log_line>{line("two")});
+  auto missing = fx.post<ok_atom>(fx.store, log_atom::value, task_id{9},
+                                  std::vector<log_line>{line("lost")});
+  // A read in the same sweep: the writes before it are written first.
+  auto read = fx.post<task>(fx.store, get_atom::value, task_id{1});
+  fx.run();
+  for (auto* r : {&created, &started, &first, &second, &missing})
+    BOOST_REQUIRE((*r)->has_value());
+  BOOST_TEST(static_cast<bool>(**created));
+  BOOST_TEST(static_cast<bool>(**started));
+  BOOST_TEST(static_cast<bool>(**first));
+  BOOST_TEST(static_cast<bool>(**second));
+  BOOST_TEST(!static_cast<bool>(**missing)); // no task 9: alone refused
+  BOOST_REQUIRE(read->has_value());
+  BOOST_TEST((unbox(std::move(**read)).status == task_status::running));
+  std::vector<log_line> lines;
+  BOOST_REQUIRE(fx.db->get_log(1, lines) == store_errc::ok);
+  BOOST_REQUIRE(lines.size() == 2u);
+  BOOST_TEST(lines[0].text == "one");
+  BOOST_TEST(lines[1].text == "two");
 }
