@@ -24,11 +24,11 @@ std::string stream_name(std::string_view stream) {
     return "a malformed stream " + hex(stream);
   std::string out = "list stream";
   if (p.mask & lists::by_serial)
-    out += " " + shown(keys::field::serial, p.serial);
+    out += " " + shown("serial", p.serial);
   if (p.mask & lists::by_script)
-    out += " " + shown(keys::field::script, p.script);
-  return out + " " + shown(keys::field::status, std::string(1, p.status)) + " "
-         + shown(keys::field::source, p.source);
+    out += " " + shown("script", p.script);
+  return out + " " + engine::shown_status(p.status) + " "
+         + shown("source", p.source);
 }
 
 std::string entry_name(std::string_view key) {
@@ -117,7 +117,7 @@ store_errc store::impl::check_lists(check_state& st) const {
         if (re == store_errc::not_found)
           st.report("task " + std::to_string(t.id)
                     + ": pending, not in the queue of "
-                    + shown(keys::field::serial, t.serial));
+                    + shown("serial", t.serial));
         else if (re == store_errc::ok && ignored != q->second)
           st.report("task " + std::to_string(t.id)
                     + ": its queue entry says another due time or account");
@@ -162,8 +162,7 @@ store_errc store::impl::check_lists(check_state& st) const {
                if (st.error == store_errc::ok
                    && (!own || own->first != key.ToStringView()))
                  st.report("queue entry of task " + std::to_string(q.id)
-                           + " in the queue of "
-                           + shown(keys::field::serial, serial)
+                           + " in the queue of " + shown("serial", serial)
                            + (!t    ? ": no such task"
                               : own ? ": the task has another place"
                                     : ": the task is not pending"));

@@ -100,6 +100,10 @@ std::string queue_end(std::string_view serial);
 bool parse_queue(std::string_view key, std::string_view value,
                  std::string_view& serial, queued_entry& out);
 
+/// Whether `key` is the total of an unfiltered stream (mask 0: one per
+/// status × source), which the store's counts add up.
+bool is_status_total(std::string_view key);
+
 /// Adds `delta` to the total and bucket counts of every stream of `t`.
 void add_counts(const task& t, int64_t delta,
                 std::map<std::string, int64_t>& counts);
