@@ -82,7 +82,7 @@ using store_actor = caf::typed_actor<
   caf::replies_to<get_atom, task_id>::with<task>,
   // One page of tasks matching a filter, newest first.
   caf::replies_to<list_atom, task_filter, uint32_t, uint32_t>::with<task_page>,
-  // Exact counts per status, from counters.
+  // Exact counts per status, from the list index's totals.
   caf::replies_to<stats_atom>::with<task_counts>,
   // Every failed task, ascending id.
   caf::replies_to<failed_atom>::with<std::vector<task>>,
@@ -140,7 +140,7 @@ using store_reader_actor = caf::typed_actor<
   caf::replies_to<get_atom, task_id>::with<task>,
   // One page of tasks matching a filter, newest first.
   caf::replies_to<list_atom, task_filter, uint32_t, uint32_t>::with<task_page>,
-  // Exact counts per status, from counters.
+  // Exact counts per status, from the list index's totals.
   caf::replies_to<stats_atom>::with<task_counts>,
   // Why writes fail at present ("" = writable): /readyz.
   caf::replies_to<ready_atom>::with<std::string>>;

@@ -1,6 +1,7 @@
-// What the walks of store::check share (inspect.cpp, check_index.cpp): the
-// state handed from one walk to the next, the order-independent digest of
-// a set of index keys, and how a problem report names values and keys.
+// What the walks of store::check share (inspect.cpp, check_index.cpp,
+// check_lists.cpp): the state handed from one walk to the next, the
+// order-independent digest of a set of index keys, and how a problem
+// report names values and keys.
 // Private to storage/.
 #pragma once
 
@@ -16,9 +17,10 @@
 
 namespace tmx::engine {
 
-// How a problem report names a field's value: a status by its name, other
-// values quoted, control bytes escaped (a report is one line).
-std::string shown(keys::field f, std::string_view value);
+// How a problem report names a field's value: `field` and the value quoted,
+// control bytes escaped (a report is one line); a status by its name.
+std::string shown(std::string_view field, std::string_view value);
+std::string shown_status(uint8_t status);
 
 // A malformed key, shown in hex.
 std::string hex(std::string_view key);
@@ -53,13 +55,12 @@ struct check_state {
   const std::function<void(const std::string&)>& report;
   const std::function<void(uint64_t, uint64_t)>& progress;
   uint64_t done = 0;
-  uint64_t total = 0; // estimate: tasks plus index entries, from counters
+  uint64_t total = 0; // estimate: the keys walked, from the counts
   uint64_t tasks = 0; // task records, decodable or not
   task_id max_id = 0;
   uint64_t max_queue_seq = 0;
   std::set<task_id> undecodable;
-  std::map<std::string, uint64_t> recount; // counter key → tasks
-  std::map<char, digest> expected; // index tag → entries the tasks call for
+  digest due_expected; // the due entries the tasks call for
   std::map<std::string, int64_t> list_recount; // list count key → tasks
   digest list_expected;              // the list entries the tasks call for
   store_errc error = store_errc::ok; // a read failed: stop

@@ -1,11 +1,9 @@
-// The index walk of store::check: every index and due entry well formed
-// and true to its task, and every entry a task calls for present.
+// The index walk of store::check: the index family holds the due index
+// only (the per-field index went with version 5), each entry well formed
+// and true to its task, and every due entry a task calls for present.
 #include "storage/check.hpp"
 
 #include "model/time.hpp"
-
-#include <map>
-#include <set>
 
 namespace tmx {
 
@@ -13,29 +11,10 @@ using engine::cf;
 using engine::check_state;
 using engine::decode_task;
 using engine::digest;
+using engine::due_entry;
 using engine::hex;
-using engine::is_indexed;
-using engine::shown;
 
-namespace {
-
-// Why task `t` should have index entry `key` (which it lacks).
-std::string missing_entry(const task& t, std::string_view key) {
-  auto name = "task " + std::to_string(t.id);
-  keys::field f{};
-  std::string_view value, rest;
-  if (key[0] == static_cast<char>(keys::field::due)
-      || !keys::split_value_prefix(key, f, value, rest))
-    return name + ": pending and due at " + format_time(t.scheduled_at)
-           + ", not in the due index";
-  return name + ": not in the index under " + shown(f, value);
-}
-
-} // namespace
-
-store_errc
-store::impl::find_missing_entries(check_state& st,
-                                  const std::set<char>& parts) const {
+store_errc store::impl::find_missing_due_entries(check_state& st) const {
   return for_each_entry(cf::tasks, [&](const auto& key, const auto& value) {
     st.tick();
     task t;
@@ -43,16 +22,16 @@ store::impl::find_missing_entries(check_state& st,
         || decode_task(keys::get_u64(key.ToStringView()), value, t)
              != store_errc::ok)
       return true; // reported by check_tasks
+    auto entry = due_entry(&t);
+    if (!entry)
+      return true;
     std::string ignored;
-    for (const auto& entry : own_entries(t)) {
-      if (parts.count(entry[0]) == 0)
-        continue;
-      auto e = read(cf::index, entry, ignored);
-      if (e == store_errc::not_found)
-        st.report(missing_entry(t, entry));
-      else if (e != store_errc::ok)
-        st.error = e;
-    }
+    auto e = read(cf::index, *entry, ignored);
+    if (e == store_errc::not_found)
+      st.report("task " + std::to_string(t.id) + ": pending and due at "
+                + format_time(t.scheduled_at) + ", not in the due index");
+    else if (e != store_errc::ok)
+      st.error = e;
     return st.error == store_errc::ok;
   });
 }
@@ -68,18 +47,6 @@ std::optional<task> store::impl::indexed_task(check_state& st, task_id id,
   return t;
 }
 
-void store::impl::check_index_entry(check_state& st, keys::field f,
-                                    std::string_view v, task_id id) const {
-  // The index says what an undecodable record held: count it there, so
-  // that its counters are not reported as well.
-  if (st.undecodable.count(id) != 0)
-    ++st.recount[keys::value_prefix(f, v)];
-  auto entry = "index entry " + shown(f, v) + " of task " + std::to_string(id);
-  auto t = indexed_task(st, id, entry);
-  if (t && keys::field_value(*t, f) != v)
-    st.report(entry + ": the task has " + shown(f, keys::field_value(*t, f)));
-}
-
 void store::impl::check_due_entry(check_state& st, millis at,
                                   task_id id) const {
   auto entry = "due entry at " + format_time(at) + " of task "
@@ -93,65 +60,43 @@ void store::impl::check_due_entry(check_state& st, millis at,
                                       : format_time(t->scheduled_at)));
 }
 
-bool store::impl::index_entry(check_state& st, std::string_view key,
-                              bool verify) const {
-  millis at = 0;
-  keys::field f{};
-  std::string_view value, rest;
-  if (!key.empty() && key[0] == static_cast<char>(keys::field::due)) {
-    task_id id = 0;
-    if (!keys::parse_due(key, at, id))
-      return false;
-    if (verify)
-      check_due_entry(st, at, id);
-    return true;
-  }
-  if (!keys::split_value_prefix(key, f, value, rest) || !is_indexed(f)
-      || rest.size() != keys::id_size)
-    return false;
-  if (verify)
-    check_index_entry(st, f, value, keys::get_u64(rest));
-  return true;
-}
-
-// A digest of each part of the index (a field, the due index) is compared
-// with the one the tasks call for: a sound store costs one walk of the
-// keys, and only a part whose digests differ is searched entry by entry.
+// A digest of the due entries is compared with the one the tasks call for:
+// a sound store costs one walk of the keys, and only when they differ is
+// the index searched entry by entry.
 store_errc store::impl::check_index(check_state& st) const {
-  std::map<char, digest> present;
+  digest present;
   auto e = for_each_entry(cf::index, [&](const auto& key, const auto&) {
     st.tick();
     auto k = key.ToStringView();
-    if (index_entry(st, k, false))
-      present[k[0]].add(k);
-    else
+    millis at = 0;
+    task_id id = 0;
+    if (keys::parse_due(k, at, id))
+      present.add(k);
+    else if (k.empty() || k[0] < keys::first_retired_tag
+             || k[0] >= keys::due_tag)
       st.report("index: malformed key " + hex(k));
+    else if (stored_version >= 5)
+      st.report("index: a key of the per-field index, which version 5 "
+                "deleted: "
+                + hex(k));
+    // else: the per-field index of an older store, which a writer deletes
     return true;
   });
-  std::set<char> differ;
-  for (const auto& [tag, d] : present)
-    if (d != st.expected[tag])
-      differ.insert(tag);
-  for (const auto& [tag, d] : st.expected)
-    if (d != present[tag])
-      differ.insert(tag);
-  if (e != store_errc::ok || differ.empty())
+  if (e != store_errc::ok || !(present != st.due_expected))
     return e;
-  st.total += st.tasks;
-  for (char tag : differ)
-    st.total += present[tag].count;
-  e = find_missing_entries(st, differ);
-  for (char tag : differ) {
-    if (e != store_errc::ok || st.error != store_errc::ok)
-      break;
-    e = walk(cf::index, std::string(1, tag), std::string(1, tag + 1), false,
-             [&](const auto& key, const auto&) {
-               st.tick();
-               index_entry(st, key.ToStringView(), true);
-               return st.error == store_errc::ok;
-             });
-  }
-  return e;
+  st.total += st.tasks + present.count;
+  e = find_missing_due_entries(st);
+  if (e != store_errc::ok || st.error != store_errc::ok)
+    return e;
+  const std::string first(1, keys::due_tag), end(1, keys::due_tag + 1);
+  return walk(cf::index, first, end, false, [&](const auto& key, const auto&) {
+    st.tick();
+    millis at = 0;
+    task_id id = 0;
+    if (keys::parse_due(key.ToStringView(), at, id))
+      check_due_entry(st, at, id);
+    return st.error == store_errc::ok;
+  });
 }
 
 } // namespace tmx

@@ -24,11 +24,11 @@ std::string stream_name(std::string_view stream) {
     return "a malformed stream " + hex(stream);
   std::string out = "list stream";
   if (p.mask & lists::by_serial)
-    out += " " + shown(keys::field::serial, p.serial);
+    out += " " + shown("serial", p.serial);
   if (p.mask & lists::by_script)
-    out += " " + shown(keys::field::script, p.script);
-  return out + " " + shown(keys::field::status, std::string(1, p.status)) + " "
-         + shown(keys::field::source, p.source);
+    out += " " + shown("script", p.script);
+  return out + " " + engine::shown_status(p.status) + " "
+         + shown("source", p.source);
 }
 
 std::string entry_name(std::string_view key) {
@@ -76,7 +76,9 @@ store_errc store::impl::check_lists(check_state& st) const {
       if (k[0] == lists::entry_tag && st.undecodable.count(id)) {
         auto stream = k.substr(1, k.size() - 1 - keys::id_size);
         st.list_recount[lists::total(stream)] += 1;
-        st.list_recount[lists::bucket(stream, id >> lists::bucket_bits)] += 1;
+        lists::stream_parts p;
+        if (lists::parse_stream(stream, p) && lists::has_buckets(p.mask))
+          st.list_recount[lists::bucket(stream, id >> lists::bucket_bits)] += 1;
       }
       return true;
     });
@@ -117,7 +119,7 @@ store_errc store::impl::check_lists(check_state& st) const {
         if (re == store_errc::not_found)
           st.report("task " + std::to_string(t.id)
                     + ": pending, not in the queue of "
-                    + shown(keys::field::serial, t.serial));
+                    + shown("serial", t.serial));
         else if (re == store_errc::ok && ignored != q->second)
           st.report("task " + std::to_string(t.id)
                     + ": its queue entry says another due time or account");
@@ -162,8 +164,7 @@ store_errc store::impl::check_lists(check_state& st) const {
                if (st.error == store_errc::ok
                    && (!own || own->first != key.ToStringView()))
                  st.report("queue entry of task " + std::to_string(q.id)
-                           + " in the queue of "
-                           + shown(keys::field::serial, serial)
+                           + " in the queue of " + shown("serial", serial)
                            + (!t    ? ": no such task"
                               : own ? ": the task has another place"
                                     : ": the task is not pending"));
@@ -184,6 +185,10 @@ store_errc store::impl::check_lists(check_state& st) const {
       st.report("lists: malformed key " + hex(k));
       return true;
     }
+    // A reader of a version-4 store sees the buckets 5 dropped.
+    if (k[0] == lists::bucket_tag && !lists::has_buckets(p.mask)
+        && stored_version < 5)
+      return true;
     auto name = k[0] == lists::total_tag
                   ? "count of " + stream_name(stream)
                   : "count of bucket " + std::to_string(lists::bucket_of(k))

@@ -8,10 +8,12 @@
 #include "storage/rocks_logger.hpp"
 
 #include <rocksdb/cache.h>
+#include <rocksdb/experimental.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/table.h>
 
 #include <algorithm>
+#include <cstddef>
 #include <cstdlib>
 #include <system_error>
 
@@ -61,11 +63,6 @@ std::optional<std::string> due_entry(const task* t) {
   if (t == nullptr || t->status != task_status::pending || t->scheduled_at == 0)
     return std::nullopt;
   return keys::due(t->scheduled_at, t->id);
-}
-
-bool is_indexed(keys::field f) {
-  return std::find(keys::indexed_fields.begin(), keys::indexed_fields.end(), f)
-         != keys::indexed_fields.end();
 }
 
 } // namespace engine
@@ -122,8 +119,8 @@ bool store::impl::open_db(std::string& error) {
   // Lets rarely written families (devices, accounts) be flushed so that
   // old WAL files go.
   db_opts.max_total_wal_size = 4 * write_buffer_bytes;
-  // Every family's memtables together (13 families of up to two 16 MB
-  // ones each would be 400 MB): the fullest is flushed beyond this.
+  // Every family's memtables together (12 families of up to two 16 MB
+  // ones each would be 384 MB): the fullest is flushed beyond this.
   db_opts.db_write_buffer_size = 2 * write_buffer_bytes;
 
   auto cf_opts = family_options();
@@ -148,7 +145,8 @@ bool store::impl::open_db(std::string& error) {
       return refuse(error, "not a tmx data directory",
                     std::string("no column family '") + name + "'");
   // A primary must open every family the database has, even unknown
-  // ones, to get as far as the schema check.
+  // ones, to get as far as the schema check; a retired one is opened to be
+  // dropped (drop_retired_families).
   for (const auto& name : existing)
     if (std::none_of(families.begin(), families.end(),
                      [&](const auto& f) { return f.name == name; }))
@@ -207,6 +205,7 @@ bool store::impl::check_schema(std::string& error) {
   if (version == schema_version)
     return true;
   if (version < schema_version && version >= 1 && opts.read_only) {
+    stored_version = version;
     has_due_index = version >= 2;
     has_lists = version >= 4; // a reader of 3 would see no queues
     return true;
@@ -239,10 +238,14 @@ bool store::impl::migrate(uint64_t version, std::string& error) {
   auto what = "cannot migrate from schema version " + std::to_string(version);
   rocksdb::WriteBatch batch;
   if (version < 2) { // 2 added the due index
-    auto e = for_each_with_status(task_status::pending, [&](const task& t) {
-      if (auto entry = due_entry(&t))
-        batch.Put(handle(cf::index), *entry, rocksdb::Slice());
-      return true;
+    auto e = for_each_entry(cf::tasks, [&](const auto& key, const auto& value) {
+      task t;
+      if (key.size() == keys::id_size
+          && decode_task(keys::get_u64(key.ToStringView()), value, t)
+               == store_errc::ok)
+        if (auto entry = due_entry(&t))
+          batch.Put(handle(cf::index), *entry, rocksdb::Slice());
+      return true; // an undecodable task: tmxctl db check reports it
     });
     if (e != store_errc::ok)
       return refuse(error, what, to_string(e));
@@ -252,7 +255,28 @@ bool store::impl::migrate(uint64_t version, std::string& error) {
     if (auto e = build_lists(batch, detail); e != store_errc::ok)
       return refuse(error, what, detail.empty() ? to_string(e) : detail);
   }
-  return write_schema(batch, error, what);
+  // 5 removed the per-field index (its counters go with their family,
+  // drop_retired_families).
+  const std::string first(1, keys::first_retired_tag), end(1, keys::due_tag);
+  if (version < 5) {
+    batch.DeleteRange(handle(cf::index), first, end);
+    // and the bucket counts of the streams that fix a serial (lists.hpp).
+    for (uint8_t mask = 0; mask < lists::mask_count; ++mask)
+      if (!lists::has_buckets(mask))
+        batch.DeleteRange(handle(cf::lists),
+                          std::string{lists::bucket_tag, char(mask)},
+                          std::string{lists::bucket_tag, char(mask + 1)});
+  }
+  if (!write_schema(batch, error, what))
+    return false;
+  // The deleted entries go when their files are compacted: soon, in the
+  // background.
+  if (version < 5) {
+    rocksdb::Slice from{first}, to{end};
+    rocksdb::experimental::SuggestCompactRange(db, handle(cf::index), &from,
+                                               &to);
+  }
+  return true;
 }
 
 // Writes `batch` with the current schema version, synced.
@@ -266,15 +290,30 @@ bool store::impl::write_schema(rocksdb::WriteBatch& batch, std::string& error,
   return s.ok() || refuse(error, what, s.ToString());
 }
 
+// Every family of retired_cf_names is dropped, once the schema version
+// (written first by migrate) no longer needs it: a crash in between leaves
+// it to the next open.
+bool store::impl::drop_retired_families(std::string& error) {
+  for (size_t i = cf_names.size(); i < handles.size();) {
+    const auto& name = handles[i]->GetName();
+    if (std::find(engine::retired_cf_names.begin(),
+                  engine::retired_cf_names.end(), name)
+        == engine::retired_cf_names.end()) {
+      ++i;
+      continue;
+    }
+    if (auto s = db->DropColumnFamily(handles[i]); !s.ok())
+      return refuse(error, "cannot drop the column family " + name,
+                    s.ToString());
+    db->DestroyColumnFamilyHandle(handles[i]);
+    handles.erase(handles.begin() + static_cast<std::ptrdiff_t>(i));
+  }
+  return true;
+}
+
 bool store::impl::load_state(std::string& error) {
-  bool readable = true;
-  auto e = for_each_entry(cf::counters, [&](const auto& key,
-                                            const auto& value) {
-    return readable = parse_u64(value, counters[key.ToString()]);
-  });
-  if (e != store_errc::ok || !readable)
-    return refuse(error, "cannot read the counters",
-                  readable ? to_string(e) : "a value is not a u64");
+  if (!load_totals(error))
+    return false;
   for (auto [key, out] : {std::pair{keys::next_id, &next_id},
                           std::pair{keys::next_queue_seq, &next_queue_seq},
                           std::pair{keys::next_webhook_id, &next_webhook_id},
@@ -334,7 +373,9 @@ store::~store() = default;
 std::unique_ptr<store> store::open(const options& opts, std::string& error) {
   auto p = std::make_unique<impl>();
   p->opts = opts;
-  if (!p->open_db(error) || !p->check_schema(error) || !p->load_state(error))
+  if (!p->open_db(error) || !p->check_schema(error)
+      || (!opts.read_only && !p->drop_retired_families(error))
+      || !p->load_state(error))
     return nullptr;
   return std::unique_ptr<store>(new store(std::move(p)));
 }

@@ -13,10 +13,10 @@
 #include <array>
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
-#include <set>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -26,11 +26,12 @@
 namespace tmx::engine {
 
 // Column families, opened in this order: handles are indexed by it. Names
-// are on disk: append new ones, never reorder, rename or remove.
+// are on disk: append new ones, never reorder or rename them. A retired
+// family leaves the list and is dropped by the writer that finds it
+// (drop_retired_families): `counters`, version 5.
 enum class cf : size_t {
   tasks,       // id → task record
-  index,       // field | value | id → empty; due | at | id → empty
-  counters,    // field | value → u64 (field::total → all tasks)
+  index,       // due | at | id → empty (the due index, keys.hpp)
   meta,        // keys::schema_version, next_id, next_queue_seq → u64
   accounts,    // username → account record
   devices,     // serial → empty
@@ -43,10 +44,12 @@ enum class cf : size_t {
   lists,       // the list index: streams, their counts, ended (lists.hpp)
 };
 
-constexpr std::array<const char*, 13> cf_names{
-  "tasks",   "index",       "counters", "meta",   "accounts",
-  "devices", "idempotency", "logs",     "events", "webhooks",
-  "groups",  "schedules",   "lists"};
+constexpr std::array<const char*, 12> cf_names{
+  "tasks", "index",  "meta",     "accounts", "devices",   "idempotency",
+  "logs",  "events", "webhooks", "groups",   "schedules", "lists"};
+
+/// Families of older versions, dropped at a writer's open.
+constexpr std::array<const char*, 1> retired_cf_names{"counters"};
 
 store_errc errc_of(const rocksdb::Status& s);
 
@@ -58,12 +61,9 @@ store_errc decode_task(task_id id, const rocksdb::Slice& bytes, task& out);
 // The due index entry of task `t` (null: no task), if it has one.
 std::optional<std::string> due_entry(const task* t);
 
-bool is_indexed(keys::field f);
-
 // One atomic change of tasks, collected before anything is written.
 struct task_change {
   rocksdb::WriteBatch batch;
-  std::map<std::string, int64_t> counter_deltas;
   // Of the list index's counts: written as merge operands (lists.hpp).
   std::map<std::string, int64_t> list_counts;
   // The state of each touched task as of this change (nullopt = erased), so
@@ -105,9 +105,9 @@ struct store::impl {
   uint64_t expired = 0; // keys::expired
   // The events of the writes since the last take_events.
   std::vector<event> written_events;
-  // Every counter of the counters table, loaded at open: writes need the
-  // old value to store the new absolute one.
-  std::unordered_map<std::string, uint64_t> counters;
+  // The schema version as stored at open: below schema_version only on a
+  // read-only instance (a writer migrates).
+  uint64_t stored_version = schema_version;
   // False only on a read-only instance of a version-1 store.
   bool has_due_index = true;
   // False only on a read-only instance of a store before version 4.
@@ -141,14 +141,11 @@ struct store::impl {
   store_errc build_lists(rocksdb::WriteBatch& last, std::string& error);
   bool write_schema(rocksdb::WriteBatch& batch, std::string& error,
                     const std::string& what);
+  /// Drops the families of retired_cf_names the database still has.
+  bool drop_retired_families(std::string& error);
   bool load_state(std::string& error);
 
   // -- reading --------------------------------------------------------------
-
-  uint64_t counter(const std::string& key) const {
-    auto i = counters.find(key);
-    return i == counters.end() ? 0 : i->second;
-  }
 
   store_errc read(cf family, std::string_view key, std::string& value) const {
     return engine::errc_of(db->Get({}, handle(family), key, &value));
@@ -212,33 +209,42 @@ struct store::impl {
     return corrupt ? store_errc::corrupt : e;
   }
 
-  /// Calls `f` for every task of a walk_ids range, ascending id, until it
-  /// returns false: decoded from the value in the task table, looked up by
-  /// id from an index.
+  /// Calls `f` for every task of the task table, ascending id, until it
+  /// returns false; corrupt (and stops) at a record that cannot be decoded.
   template <class F>
-  store_errc for_each_task_of(cf family, const std::string& prefix,
-                              F&& f) const {
+  store_errc for_each_stored_task(F&& f) const {
     auto e = store_errc::ok;
-    auto walked = walk_ids(family, prefix, false,
+    auto walked = walk_ids(cf::tasks, "", false,
                            [&](task_id id, const rocksdb::Slice& value) {
                              task t;
-                             e = family == cf::tasks
-                                   ? engine::decode_task(id, value, t)
-                                   : load_task(id, t, store_errc::corrupt);
+                             e = engine::decode_task(id, value, t);
                              return e == store_errc::ok && f(t);
                            });
     return e != store_errc::ok ? e : walked;
   }
 
-  /// Calls `f` for every task with `status`, ascending id, until it returns
-  /// false.
-  template <class F>
-  store_errc for_each_with_status(task_status status, F&& f) const {
-    return for_each_task_of(cf::index,
-                            keys::value_prefix(keys::field::status,
-                                               keys::status_value(status)),
-                            std::forward<F>(f));
-  }
+  // -- the totals of the list index (list_totals.cpp) ------------------------
+
+  // The totals of the list index's unfiltered streams (the 't' keys of mask
+  // 0, one per status × source), by key: counts() adds them up. Read at
+  // open, moved by commit() once its write succeeded.
+  std::map<std::string, uint64_t> status_totals;
+  // Only on a read-only instance of a store before version 4, which has no
+  // list index to read: the totals of masks 0-2, recounted from the task
+  // table at open.
+  std::map<std::string, uint64_t> recounted;
+
+  /// Reads status_totals (or, without a list index, recounts).
+  bool load_totals(std::string& error);
+
+  /// Calls f(stream, tasks) for every total of the streams of `mask`, in
+  /// key order, until f returns false.
+  store_errc for_each_total(uint8_t mask,
+                            const std::function<bool(std::string_view stream,
+                                                     uint64_t tasks)>& f) const;
+
+  /// The tasks per serial, script and source (store_info::values).
+  store_errc value_counts(std::vector<value_count>& out) const;
 
   // -- writing (writes.cpp) -------------------------------------------------
 
@@ -276,9 +282,8 @@ struct store::impl {
                      std::optional<task>& out) const;
 
   /// Adds to `c` the move of one task from `before` to `after` (either may
-  /// be null: insert, erase): its record, for each indexed field whose
-  /// value changes the index entries and counters, its due entry, and on
-  /// erase its log.
+  /// be null: insert, erase): its record, its event, its due entry, its
+  /// list index entries and counts, and on erase its log.
   void stage(task_change& c, const task* before, const task* after) const;
 
   /// The log of `log.id` once `log` is applied as of `c`: its last
@@ -310,7 +315,8 @@ struct store::impl {
   store_errc list_page(const task_filter& filter, uint64_t offset,
                        uint32_t page_size, task_page& out) const;
 
-  /// Writes `c` with the new counter values and meta, then takes them over.
+  /// Writes `c` with its list counts and meta, then takes over the new
+  /// status totals and next ids; a failed write changes nothing.
   store_errc commit(task_change& c);
 
   /// Adds `events` to `batch` with ids from next_event_id on, and the new
@@ -323,39 +329,26 @@ struct store::impl {
 
   // -- checking (see store::check; inspect.cpp, check_index.cpp) ------------
 
-  /// The index entries `t` calls for: one per indexed field and, when it
-  /// is pending and scheduled, its due entry.
-  std::vector<std::string> own_entries(const task& t) const;
-
-  /// The task table: every record decodes; the recount of the counters and
-  /// the digests of the index entries the tasks call for.
+  /// The task table: every record decodes; the digests of the due and list
+  /// entries the tasks call for, and the recount of the list counts.
   store_errc check_tasks(check_state& st) const;
 
-  /// The index: every entry is well formed, points to a task that has the
-  /// entry's value, and each task's entries are there.
+  /// The index family: every key is a well-formed due entry (a key of the
+  /// per-field index is reported in a version-5 store, left alone in an
+  /// older one a reader opened); when the digests differ, every entry is
+  /// checked against its task and every task's entry looked up.
   store_errc check_index(check_state& st) const;
 
-  /// The tasks again, for the index parts (tags) whose digests differ:
-  /// reports each entry of those parts that a task calls for and that is
-  /// not in the index.
-  store_errc find_missing_entries(check_state& st,
-                                  const std::set<char>& parts) const;
+  /// The tasks again, when the due digests differ: reports each pending
+  /// scheduled task without its due entry.
+  store_errc find_missing_due_entries(check_state& st) const;
 
   /// The task an index entry points to, when it is worth checking: not
   /// when it is undecodable (reported once already) or a read fails.
   std::optional<task> indexed_task(check_state& st, task_id id,
                                    const std::string& entry) const;
 
-  void check_index_entry(check_state& st, keys::field f, std::string_view v,
-                         task_id id) const;
   void check_due_entry(check_state& st, millis at, task_id id) const;
-
-  /// Whether `key` is a well-formed index entry; when `verify`, also
-  /// checks it against its task.
-  bool index_entry(check_state& st, std::string_view key, bool verify) const;
-
-  /// The counters: each equals the recount, none is missing.
-  store_errc check_counters(check_state& st) const;
 
   /// next_id and next_queue_seq as stored are above every stored one.
   store_errc check_meta(check_state& st) const;

@@ -1,6 +1,7 @@
 // Inspection of a store (tmxctl db info, check, dump): its figures as
 // stored, a walk of every task, and store::check with its walks of the
-// tasks, counters, meta and logs (the index walk is in check_index.cpp).
+// tasks, meta and logs (the due index walk is in check_index.cpp, the list
+// index walk in check_lists.cpp).
 #include "storage/check.hpp"
 
 #include "storage/codec.hpp"
@@ -10,19 +11,14 @@
 
 #include <cstdio>
 #include <filesystem>
-#include <tuple>
 
 namespace tmx {
 
 namespace engine {
 
-std::string shown(keys::field f, std::string_view value) {
-  std::string out = keys::field_name(f);
-  out += ' ';
-  if (f == keys::field::status && value.size() == 1
-      && static_cast<uint8_t>(value[0]) < status_count)
-    return out.append(status_text(static_cast<task_status>(value[0])));
-  out += '"';
+std::string shown(std::string_view field, std::string_view value) {
+  std::string out(field);
+  out += " \"";
   for (unsigned char c : value) {
     if (c < 0x20 || c == 0x7f || c == '"' || c == '\\') {
       char escaped[8];
@@ -33,6 +29,13 @@ std::string shown(keys::field f, std::string_view value) {
     }
   }
   return out + '"';
+}
+
+std::string shown_status(uint8_t status) {
+  return "status "
+         + (status < status_count
+              ? std::string(status_text(static_cast<task_status>(status)))
+              : std::to_string(status));
 }
 
 std::string hex(std::string_view key) {
@@ -48,26 +51,13 @@ std::string hex(std::string_view key) {
 } // namespace engine
 
 using engine::cf;
-using engine::cf_names;
 using engine::check_state;
 using engine::decode_task;
 using engine::due_entry;
 using engine::errc_of;
 using engine::hex;
-using engine::is_indexed;
-using engine::parse_u64;
-using engine::shown;
 
 // -- walks of store::check --------------------------------------------------
-
-std::vector<std::string> store::impl::own_entries(const task& t) const {
-  std::vector<std::string> out;
-  for (keys::field f : keys::indexed_fields)
-    out.push_back(keys::index(f, keys::field_value(t, f), t.id));
-  if (auto due = due_entry(&t); due && has_due_index)
-    out.push_back(*due);
-  return out;
-}
 
 store_errc store::impl::check_tasks(check_state& st) const {
   return for_each_entry(cf::tasks, [&](const auto& key, const auto& value) {
@@ -87,10 +77,8 @@ store_errc store::impl::check_tasks(check_state& st) const {
       return true;
     }
     st.max_queue_seq = std::max(st.max_queue_seq, t.queue_seq);
-    for (keys::field f : keys::indexed_fields)
-      ++st.recount[keys::value_prefix(f, keys::field_value(t, f))];
-    for (const auto& entry : own_entries(t))
-      st.expected[entry[0]].add(entry);
+    if (auto due = due_entry(&t); due && has_due_index)
+      st.due_expected.add(*due);
     if (has_lists) {
       for (const auto& entry : lists::entries_of(t))
         st.list_expected.add(entry);
@@ -100,43 +88,6 @@ store_errc store::impl::check_tasks(check_state& st) const {
     }
     return true;
   });
-}
-
-store_errc store::impl::check_counters(check_state& st) const {
-  if (st.tasks > 0)
-    st.recount[keys::total_counter()] = st.tasks;
-  auto name = [](std::string_view key) -> std::optional<std::string> {
-    keys::field f{};
-    std::string_view value, rest;
-    if (key == keys::total_counter())
-      return "counter of all tasks";
-    if (keys::split_value_prefix(key, f, value, rest) && is_indexed(f)
-        && rest.empty())
-      return "counter of " + shown(f, value);
-    return std::nullopt;
-  };
-  auto e = for_each_entry(cf::counters, [&](const auto& key,
-                                            const auto& value) {
-    auto counter = name(key.ToStringView());
-    if (!counter) {
-      st.report("counters: malformed key " + hex(key.ToStringView()));
-      return true;
-    }
-    uint64_t stored = 0;
-    auto i = st.recount.find(key.ToString());
-    uint64_t expected = i == st.recount.end() ? 0 : i->second;
-    if (i != st.recount.end())
-      st.recount.erase(i);
-    if (!parse_u64(value, stored))
-      st.report(*counter + ": the value is not a u64");
-    else if (stored != expected)
-      st.report(*counter + " is " + std::to_string(stored)
-                + ", a recount gives " + std::to_string(expected));
-    return true;
-  });
-  for (const auto& [key, n] : st.recount)
-    st.report(*name(key) + " is missing, a recount gives " + std::to_string(n));
-  return e;
 }
 
 store_errc store::impl::check_meta(check_state& st) const {
@@ -180,7 +131,7 @@ store_errc store::impl::check_logs(check_state& st) const {
 
 store_errc
 store::for_each_task(const std::function<bool(const task&)>& f) const {
-  return impl_->for_each_task_of(cf::tasks, "", f);
+  return impl_->for_each_stored_task(f);
 }
 
 store_errc store::info(store_info& out) const {
@@ -194,16 +145,8 @@ store_errc store::info(store_info& out) const {
     if (auto s = i.read_meta(key, *into); !s.ok() && !s.IsNotFound())
       return errc_of(s);
   out.counts = counts();
-  for (const auto& [key, n] : i.counters) {
-    keys::field f{};
-    std::string_view value, rest;
-    if (keys::split_value_prefix(key, f, value, rest) && rest.empty()
-        && is_indexed(f) && f != keys::field::status)
-      out.values.push_back({keys::field_name(f), std::string(value), n});
-  }
-  std::sort(out.values.begin(), out.values.end(), [](auto& a, auto& b) {
-    return std::tie(a.field, a.value) < std::tie(b.field, b.value);
-  });
+  if (auto e = i.value_counts(out.values); e != store_errc::ok)
+    return e;
   for (auto [family, into] : {std::pair{cf::devices, &out.devices},
                               std::pair{cf::accounts, &out.accounts},
                               std::pair{cf::groups, &out.groups},
@@ -216,15 +159,17 @@ store_errc store::info(store_info& out) const {
         e != store_errc::ok)
       return e;
   using props = rocksdb::DB::Properties;
-  for (size_t c = 0; c < cf_names.size(); ++c) {
+  for (auto* h : i.handles) {
+    if (h->GetName() == rocksdb::kDefaultColumnFamilyName)
+      continue; // empty: tmx writes none of its own
     auto& fam = out.families.emplace_back();
-    fam.name = cf_names[c];
+    fam.name = h->GetName();
     for (auto [property, into] :
          {std::pair{&props::kEstimateLiveDataSize, &fam.live_data_bytes},
           std::pair{&props::kTotalSstFilesSize, &fam.sst_bytes},
           std::pair{&props::kCurSizeAllMemTables, &fam.memtable_bytes},
           std::pair{&props::kEstimateNumKeys, &fam.estimated_keys}})
-      i.db->GetIntProperty(i.handles[c], *property, into);
+      i.db->GetIntProperty(h, *property, into);
   }
   std::error_code ec;
   for (std::filesystem::recursive_directory_iterator it(out.path, ec), end;
@@ -238,15 +183,19 @@ store_errc store::check(
   const std::function<void(const std::string& problem)>& report,
   const std::function<void(uint64_t done, uint64_t total)>& progress) const {
   check_state st{report, progress};
-  // The total counter counts the tasks, the others their index entries;
-  // due entries are at most one per pending task.
-  for (const auto& [key, n] : impl_->counters)
-    st.total += n;
-  st.total += counts().by_status[static_cast<size_t>(task_status::pending)];
-  for (auto walk :
-       {&impl::check_tasks, &impl::check_index, &impl::check_counters,
-        &impl::check_meta, &impl::check_logs, &impl::check_events,
-        &impl::check_groups, &impl::check_schedules, &impl::check_lists}) {
+  // The keys the walks meet, as the counts say: per task its record and
+  // four stream entries, per finished task its ended entry, per pending
+  // one its queue entry and at most a due entry (and a few list counts,
+  // left out).
+  auto c = counts();
+  auto status = [&](task_status s) {
+    return c.by_status[static_cast<size_t>(s)];
+  };
+  st.total = 5 * c.total + status(task_status::completed)
+             + status(task_status::failed) + 2 * status(task_status::pending);
+  for (auto walk : {&impl::check_tasks, &impl::check_index, &impl::check_meta,
+                    &impl::check_logs, &impl::check_events, &impl::check_groups,
+                    &impl::check_schedules, &impl::check_lists}) {
     auto e = (impl_.get()->*walk)(st);
     if (e == store_errc::ok)
       e = st.error;

@@ -75,77 +75,15 @@ std::string webhook_cursor_key(uint64_t id) {
   return 'c' + u64_bytes(id);
 }
 
-bool id_of(std::string_view key, task_id& out) {
-  if (key.size() < id_size)
-    return false;
-  out = get_u64(key.substr(key.size() - id_size));
-  return true;
-}
-
-std::string status_value(task_status s) {
-  return std::string(1, static_cast<char>(s));
-}
-
-std::string field_value(const task& t, field f) {
-  switch (f) {
-    case field::status: return status_value(t.status);
-    case field::serial: return t.serial;
-    case field::script: return t.script_name;
-    case field::source: return t.source;
-    case field::total:
-    case field::due: break; // not a field value
-  }
-  return {};
-}
-
-std::string value_prefix(field f, std::string_view value) {
-  std::string out;
-  out.reserve(1 + 4 + value.size() + id_size);
-  out.push_back(static_cast<char>(f));
-  put_text(out, value);
-  return out;
-}
-
-bool split_value_prefix(std::string_view key, field& f, std::string_view& value,
-                        std::string_view& rest) {
-  if (key.empty())
-    return false;
-  f = static_cast<field>(key[0]);
-  rest = key.substr(1);
-  return take_text(rest, value);
-}
-
-const char* field_name(field f) {
-  switch (f) {
-    case field::total: return "total";
-    case field::status: return "status";
-    case field::serial: return "serial";
-    case field::script: return "script";
-    case field::source: return "source";
-    case field::due: return "due";
-  }
-  return "unknown";
-}
-
-std::string index(field f, std::string_view value, task_id id) {
-  auto out = value_prefix(f, value);
-  put_u64(out, id);
-  return out;
-}
-
-std::string total_counter() {
-  return std::string(1, static_cast<char>(field::total));
-}
-
 std::string due(millis at, task_id id) {
-  std::string out(1, static_cast<char>(field::due));
+  std::string out(1, due_tag);
   put_time(out, at);
   put_u64(out, id);
   return out;
 }
 
 bool parse_due(std::string_view key, millis& at, task_id& id) {
-  if (key.size() != due_size || key[0] != static_cast<char>(field::due))
+  if (key.size() != due_size || key[0] != due_tag)
     return false;
   at = get_time(key.substr(1));
   id = get_u64(key.substr(1 + 8));

@@ -1,29 +1,21 @@
 // Key encoding of the store: big-endian fixed-width ids (byte order =
-// numeric order) and length-prefixed field values, so any bytes are safe.
+// numeric order), length-prefixed texts, so any bytes are safe, and the
+// due index.
 #pragma once
 
 #include "model/task.hpp"
 
-#include <array>
 #include <cstdint>
 #include <string>
 #include <string_view>
 
 namespace tmx::keys {
 
-/// The first byte of index and counter keys. On-disk values: never renumber.
-enum class field : uint8_t {
-  total = 0, // counter key only: the number of tasks
-  status = 1,
-  serial = 2,
-  script = 3,
-  source = 4,
-  due = 5, // index only, no counter: see due()
-};
-
-/// The task fields that have an index entry and a counter per value.
-constexpr std::array<field, 4> indexed_fields{field::status, field::serial,
-                                              field::script, field::source};
+/// The first byte of the keys of the index family. On disk: never renumber.
+/// Tags 1-4 were the per-field index (status, serial, script, source),
+/// which version 5 deletes: the list index (lists.hpp) answers for it.
+constexpr char first_retired_tag = 1;
+constexpr char due_tag = 5;
 
 constexpr size_t id_size = 8;
 
@@ -48,36 +40,7 @@ millis get_time(std::string_view in);
 /// Tasks table: the id, 8 bytes big-endian.
 std::string task_key(task_id id);
 
-/// The id at the end of a task key or an index key; false when `key` is
-/// shorter than an id.
-bool id_of(std::string_view key, task_id& out);
-
-/// The bytes a task is indexed and counted under for `f` (one byte for the
-/// status, the string itself for the others).
-std::string field_value(const task& t, field f);
-std::string status_value(task_status s);
-
-/// tag | u32 length | value: the prefix of every index entry of that value
-/// and, in the counters table, the key of its counter. The length makes the
-/// prefix of one value never a prefix of another's.
-std::string value_prefix(field f, std::string_view value);
-
-/// Reads a key that starts with a value_prefix: its field, its value and
-/// the bytes after it (an index entry's id; nothing in a counter key).
-/// False when the key is too short for the length it holds.
-bool split_value_prefix(std::string_view key, field& f, std::string_view& value,
-                        std::string_view& rest);
-
-/// "status", "serial", "script", "source", "due" or "total".
-const char* field_name(field f);
-
-/// value_prefix | id → empty.
-std::string index(field f, std::string_view value, task_id id);
-
-/// The counter of all tasks.
-std::string total_counter();
-
-/// The due index: due | 8 bytes `at` | id, for each pending task with a
+/// The due index: due_tag | 8 bytes `at` | id, for each pending task with a
 /// scheduled_at. `at` is big-endian with its sign bit flipped, so that byte
 /// order is numeric order for negative times too.
 constexpr size_t due_size = 1 + 8 + id_size;

@@ -179,12 +179,17 @@ bool parse_queue(std::string_view key, std::string_view value,
   return true;
 }
 
+bool is_status_total(std::string_view key) {
+  return key.size() > 1 && key[0] == total_tag && key[1] == '\0';
+}
+
 void add_counts(const task& t, int64_t delta,
                 std::map<std::string, int64_t>& counts) {
   for (uint8_t mask = 0; mask < mask_count; ++mask) {
     auto stream = stream_of(t, mask);
     counts[total(stream)] += delta;
-    counts[bucket(stream, t.id >> bucket_bits)] += delta;
+    if (has_buckets(mask))
+      counts[bucket(stream, t.id >> bucket_bits)] += delta;
   }
 }
 

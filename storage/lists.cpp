@@ -292,7 +292,8 @@ store_errc store::impl::list_page(const task_filter& filter, uint64_t offset,
   // A deep page starts at the bucket holding its first task.
   task_id top = std::numeric_limits<task_id>::max(); // the first id walked
   uint64_t skip = offset;
-  if (offset >= ids_per_bucket) {
+  // (A stream of one serial has no buckets: walked from its top.)
+  if (offset >= ids_per_bucket && lists::has_buckets(mask)) {
     if (auto be = start_bucket(streams, offset, top, skip);
         be != store_errc::ok)
       return be;

@@ -12,6 +12,7 @@
 //   't' | stream            → count   tasks of the stream (merge: add)
 //   'b' | stream | ~bucket  → count   of them with id >> bucket_bits ==
 //                                     bucket (merge: add), for deep pages
+//                                     (streams without a serial only)
 //   'f' | at | id           → empty   a completed or failed task that
 //                                     finished at `at` (retention's walk)
 //   'q' | u32 len | serial | seq | id → at | username
@@ -52,6 +53,15 @@ constexpr uint8_t mask_count = 4;
 
 /// A bucket holds the ids with the same id >> bucket_bits.
 constexpr int bucket_bits = 12;
+
+/// Whether the streams of `mask` have bucket counts. A stream that fixes a
+/// serial holds one device's tasks, few enough to walk to a deep page; its
+/// buckets would cost two more merges per change of a task, and ones that
+/// grouped writes cannot share (every device has its own). Version 5
+/// dropped them.
+constexpr bool has_buckets(uint8_t mask) {
+  return (mask & by_serial) == 0;
+}
 
 /// mask | [serial] | [script]: the part of a stream a query fixes.
 std::string stream_prefix(uint8_t mask, std::string_view serial,
@@ -99,6 +109,10 @@ std::string queue_end(std::string_view serial);
 /// Reads a queue entry; false when it is not one.
 bool parse_queue(std::string_view key, std::string_view value,
                  std::string_view& serial, queued_entry& out);
+
+/// Whether `key` is the total of an unfiltered stream (mask 0: one per
+/// status × source), which the store's counts add up.
+bool is_status_total(std::string_view key);
 
 /// Adds `delta` to the total and bucket counts of every stream of `t`.
 void add_counts(const task& t, int64_t delta,

@@ -1,6 +1,6 @@
-// The reads of the store: a task (list queries: lists.cpp), the counts from
-// counters, the status and due
-// index walks, logs, idempotency records, devices and accounts.
+// The reads of the store: a task (list queries: lists.cpp; counts and the
+// status walk: list_totals.cpp), the due index walk, logs, idempotency
+// records, devices and accounts.
 #include "storage/engine.hpp"
 
 #include "storage/codec.hpp"
@@ -32,21 +32,6 @@ store_errc store::get_log(task_id id, std::vector<log_line>& out) const {
     e = store_errc::corrupt;
   }
   return e;
-}
-
-task_counts store::counts() const {
-  task_counts out;
-  out.total = impl_->counter(keys::total_counter());
-  for (int s = 0; s < status_count; ++s)
-    out.by_status[s] = impl_->counter(keys::value_prefix(
-      keys::field::status, keys::status_value(static_cast<task_status>(s))));
-  return out;
-}
-
-store_errc
-store::for_each_with_status(task_status status,
-                            const std::function<bool(const task&)>& f) const {
-  return impl_->for_each_with_status(status, f);
 }
 
 store_errc store::for_each_due(

@@ -1,4 +1,4 @@
-// The durable store of tmx: tasks, their indexes and counters, task logs,
+// The durable store of tmx: tasks, their indexes and counts, task logs,
 // accounts, known devices, device groups and idempotency keys, in one
 // RocksDB database.
 // This header is the only interface to it; no other file includes RocksDB
@@ -48,7 +48,7 @@ struct family_info {
   uint64_t estimated_keys = 0;  // rocksdb.estimate-num-keys
 };
 
-/// A counter of the tasks with one value of an indexed field.
+/// How many tasks have one value of a field (from the list index's totals).
 struct value_count {
   std::string field; // "serial", "script" or "source"
   std::string value;
@@ -61,37 +61,43 @@ struct store_info {
   uint64_t schema_version = 0;     // as stored
   task_id next_id = 0;             // as stored (0: none stored yet)
   uint64_t next_queue_seq = 0;     // as stored
-  task_counts counts;              // from the counters
-  std::vector<value_count> values; // by field, then value
+  task_counts counts;              // as counts() says
+  std::vector<value_count> values; // by field, then value; none with 0
   uint64_t devices = 0;
   uint64_t accounts = 0;
   uint64_t groups = 0;
   uint64_t schedules = 0;
   uint64_t expired = 0;         // deleted by retention, ever
   uint64_t directory_bytes = 0; // every file of the directory, WAL included
-  std::vector<family_info> families; // in their on-disk order
+  // The store's families in their order (engine.hpp), then any other the
+  // database has (one a writer has yet to drop: counters, before 5).
+  std::vector<family_info> families;
 };
 
 /// Inconsistencies corrupt_for_test can write into a store.
 enum class corruption : uint8_t {
-  drop_index_entry,  // the task's serial index entry is deleted
-  stray_index_entry, // an index entry for `id`, which is no task
-  wrong_index_value, // the task is also indexed under another serial
-  wrong_counter,     // the counter of the task's serial is off by 7
-  stale_next_id,     // next_id is set to `id`, a stored task's id
-  undecodable_task,  // the task's record is overwritten with garbage
-  drop_due_entry,    // the pending scheduled task's due entry is deleted
-  orphan_log,        // a log for `id`, which is no task
-  drop_list_entry,   // the task's entry in its unfiltered list stream goes
-  wrong_list_count,  // the count of that stream is off by 7
-  drop_queue_entry,  // the pending task's device queue entry is deleted
+  stray_list_entry,   // an entry for `id`, which is no task, in the list
+                      // stream of pending tasks from "api"
+  wrong_list_stream,  // the task is also listed under another serial
+  wrong_bucket_count, // the bucket count of the task's unfiltered stream
+                      // is off by 7
+  old_index_entry,    // a per-field index entry (before version 5) of the
+                      // task's serial
+  stale_next_id,      // next_id is set to `id`, a stored task's id
+  undecodable_task,   // the task's record is overwritten with garbage
+  drop_due_entry,     // the pending scheduled task's due entry is deleted
+  orphan_log,         // a log for `id`, which is no task
+  drop_list_entry,    // the task's entry in its unfiltered list stream goes
+  wrong_list_count,   // the count of that stream is off by 7
+  drop_queue_entry,   // the pending task's device queue entry is deleted
 };
 
 class store {
 public:
-  /// 2 added the due index, 3 the list index, 4 the device queues in it.
+  /// 2 added the due index, 3 the list index, 4 the device queues in it,
+  /// 5 removed the per-field index and its counters (docs/decisions/0031).
   /// A writer migrates an older store at open.
-  static constexpr uint32_t schema_version = 4;
+  static constexpr uint32_t schema_version = 5;
 
   /// A stored log keeps its last this many lines.
   static constexpr size_t max_log_lines = 1000;
@@ -120,7 +126,7 @@ public:
   // -- tasks ----------------------------------------------------------------
 
   /// Stores new tasks (ids assigned by the caller, each >= next_id()),
-  /// their index entries, the counters, next_id and, when given, the
+  /// their index entries and counts, next_id and, when given, the
   /// idempotency record and the record of the schedule whose firing made
   /// them, in one atomic write. An id below next_id() or given twice is
   /// refused (io_error, nothing written): ids are never reused. A firing
@@ -130,7 +136,7 @@ public:
                     const schedule* firing = nullptr);
 
   /// Replaces existing tasks (matched by id), moving their index entries and
-  /// counters, and replaces (or appends to) the stored log of each task in
+  /// counts, and replaces (or appends to) the stored log of each task in
   /// `logs` (keeping its last max_log_lines lines), in one atomic write.
   /// not_found (and nothing written) if any task of `tasks` or `logs` does
   /// not exist.
@@ -178,7 +184,11 @@ public:
   store_errc list(const task_filter& filter, uint32_t page, uint32_t page_size,
                   task_page& out) const;
 
-  /// Exact, from counters.
+  /// Exact: the list index's totals of its unfiltered streams (one per
+  /// status × source), held in memory from open on and moved by every
+  /// write that succeeds. A read-only instance answers for its view as of
+  /// open (for a store before version 4, which has no list index, from a
+  /// recount of the tasks at open).
   task_counts counts() const;
 
   /// The device queue of `serial` (storage/lists.hpp): up to `limit` of its
@@ -206,8 +216,11 @@ public:
   /// How many tasks retention has deleted since the store was created.
   uint64_t expired() const;
 
-  /// Calls `f` for every task with `status`, ascending id, by walking the
-  /// status index. Stops early when `f` returns false.
+  /// Calls `f` for every task with `status`, ascending id (the queue order
+  /// a retry of them all keeps), by a merge of that status's unfiltered
+  /// list streams, one per source (on a read-only instance of a store
+  /// before version 4: by a walk of the task table). Stops early when `f`
+  /// returns false; corrupt (and stops) at an entry without its task.
   store_errc
   for_each_with_status(task_status status,
                        const std::function<bool(const task&)>& f) const;
@@ -298,15 +311,17 @@ public:
 
   // -- inspection (tmxctl) --------------------------------------------------
 
-  /// Schema version, next ids and counters as stored, and per column
-  /// family sizes and key counts.
+  /// Schema version and next ids as stored, the counts, the tasks per
+  /// serial, script and source from the list index's totals, and per
+  /// column family sizes and key counts.
   store_errc info(store_info& out) const;
 
-  /// Walks every table and reports each inconsistency through `report`: an
-  /// index or due entry without its task or under a value the task does
-  /// not have, a task missing from an index, an undecodable record, a
-  /// counter that differs from a recount of the tasks, next_id or
-  /// next_queue_seq not above every stored one, a log without its task.
+  /// Walks every table and reports each inconsistency through `report`: a
+  /// due or list entry without its task or that the task does not call
+  /// for, a task missing from an index, an undecodable record, a list
+  /// count that differs from a recount of the tasks, a key of the
+  /// per-field index left in a version-5 store, next_id or next_queue_seq
+  /// not above every stored one, a log without its task.
   /// `progress` gets (done, total) now and then, total being an estimate.
   /// Returns ok when the walk completed, whatever it found. Meant for a
   /// read-only instance, whose view does not move during the walk.
@@ -358,6 +373,10 @@ public:
 
   /// Test hook: overwrites the schema version of the (closed) database at
   /// `path`, so that tests can check that open() refuses another version.
+  /// Below 5 it also writes, for every task, the per-field index (tags 1-4
+  /// of the index family) and the counters family that every version
+  /// before 5 kept: with the drop_*_for_test hooks before it, the database
+  /// is as that version left it.
   static bool write_schema_version_for_test(const std::string& path,
                                             uint32_t version);
 

@@ -1,6 +1,6 @@
-// The write path of the store: a task, its index entries, its due entry,
-// the counters and next ids change in one WriteBatch, written with one
-// Write; and the small writes of devices and accounts.
+// The write path of the store: a task, its due entry, its list index
+// entries and counts and the next ids change in one WriteBatch, written
+// with one Write; and the small writes of devices and accounts.
 #include "storage/engine.hpp"
 
 #include "storage/codec.hpp"
@@ -97,23 +97,6 @@ void store::impl::stage(task_change& c, const task* before,
     e.task_record = std::move(record);
     c.events.push_back(std::move(e));
   }
-  for (keys::field f : keys::indexed_fields) {
-    std::optional<std::string> from, to;
-    if (before)
-      from = keys::field_value(*before, f);
-    if (after)
-      to = keys::field_value(*after, f);
-    if (from == to)
-      continue;
-    if (from) {
-      c.batch.Delete(handle(cf::index), keys::index(f, *from, id));
-      --c.counter_deltas[keys::value_prefix(f, *from)];
-    }
-    if (to) {
-      c.batch.Put(handle(cf::index), keys::index(f, *to, id), rocksdb::Slice());
-      ++c.counter_deltas[keys::value_prefix(f, *to)];
-    }
-  }
   if (auto from = due_entry(before), to = due_entry(after); from != to) {
     if (from)
       c.batch.Delete(handle(cf::index), *from);
@@ -123,8 +106,6 @@ void store::impl::stage(task_change& c, const task* before,
   stage_lists(c, before, after);
   if (!after)
     c.batch.Delete(handle(cf::logs), keys::task_key(id));
-  if (!before || !after)
-    c.counter_deltas[keys::total_counter()] += after ? 1 : -1;
   if (after) {
     c.next_id = std::max(c.next_id, id + 1);
     c.next_queue_seq = std::max(c.next_queue_seq, after->queue_seq + 1);
@@ -135,22 +116,21 @@ void store::impl::stage(task_change& c, const task* before,
 }
 
 store_errc store::impl::commit(task_change& c) {
-  std::vector<std::pair<const std::string*, uint64_t>> changed;
-  for (const auto& [key, delta] : c.counter_deltas) {
+  // The status totals as they will be: taken over once the write succeeded.
+  std::vector<std::pair<const std::string*, uint64_t>> totals;
+  for (const auto& [key, delta] : c.list_counts) {
     if (delta == 0)
       continue;
-    auto value = static_cast<int64_t>(counter(key)) + delta;
-    if (value < 0) // the counters disagree with the index
+    c.batch.Merge(handle(cf::lists), key, lists::count_bytes(delta));
+    if (!lists::is_status_total(key))
+      continue;
+    auto i = status_totals.find(key);
+    auto value = static_cast<int64_t>(i == status_totals.end() ? 0 : i->second)
+                 + delta;
+    if (value < 0) // the counts disagree with the tasks
       return store_errc::corrupt;
-    if (value == 0)
-      c.batch.Delete(handle(cf::counters), key);
-    else
-      c.batch.Put(handle(cf::counters), key, keys::u64_bytes(value));
-    changed.emplace_back(&key, value);
+    totals.emplace_back(&key, static_cast<uint64_t>(value));
   }
-  for (const auto& [key, delta] : c.list_counts)
-    if (delta != 0)
-      c.batch.Merge(handle(cf::lists), key, lists::count_bytes(delta));
   if (c.next_id != next_id)
     c.batch.Put(handle(cf::meta), keys::next_id, keys::u64_bytes(c.next_id));
   if (c.next_queue_seq != next_queue_seq)
@@ -160,11 +140,8 @@ store_errc store::impl::commit(task_change& c) {
   if (auto e = write(c.batch); e != store_errc::ok)
     return e;
   events_written(c.events, next_event);
-  for (auto [key, value] : changed)
-    if (value == 0)
-      counters.erase(*key);
-    else
-      counters[*key] = value;
+  for (auto [key, value] : totals)
+    status_totals[*key] = value; // 0 too: the key stays on disk
   next_id = c.next_id;
   next_queue_seq = c.next_queue_seq;
   return store_errc::ok;

@@ -182,7 +182,7 @@ BOOST_AUTO_TEST_CASE(acknowledged_creates_survive_sigkill) {
   // At most one run per device was cut short.
   BOOST_TEST_MESSAGE(interrupted_count << " runs interrupted by SIGKILL");
   BOOST_TEST(interrupted_count <= 4);
-  // The counters of the stats survived the crash too.
+  // The counts of the stats survived the crash too.
   auto stats = srv.get("/api/v1/task/stats");
   BOOST_TEST(int_of(member(stats.data(), "total"))
              == static_cast<int64_t>(tasks.size()));

@@ -1,160 +1,20 @@
 // Tests of the list index (storage/lists.hpp) on a real RocksDB: every
 // combination of filters, shallow and deep pages (past the first bucket),
-// exact totals after inserts, moves and erases, the migration of a
-// version-2 store, and tmxctl db check's view of it.
+// exact totals after inserts, moves and erases, retention's walk, the
+// device queues, and tmxctl db check's view of it (the migrations of older
+// stores: list_index_migration.cpp).
 #define BOOST_TEST_MODULE list_index
 #include <boost/test/unit_test.hpp>
 
-#include "storage/store.hpp"
-#include "tests/store_testing.hpp"
+#include "tests/list_index_fixture.hpp"
 
 #include <algorithm>
 #include <filesystem>
 #include <map>
-#include <random>
 #include <set>
 
 using namespace tmx;
-using tmx::test::problems_of;
-using tmx::test::temp_dir;
-
-namespace {
-
-const std::vector<std::string> serials{"s1", "s2", "s3"};
-const std::vector<std::string> scripts{"post", "follow"};
-const std::vector<std::string> sources{"api", "ui", "schedule"};
-
-struct fixture {
-  temp_dir dir;
-  std::unique_ptr<store> db = open();
-  std::map<task_id, task> model;
-  std::mt19937_64 rng{20261201};
-
-  std::unique_ptr<store> open(bool read_only = false) {
-    std::string error;
-    auto s = store::open({dir.path, false, read_only}, error);
-    BOOST_REQUIRE_MESSAGE(s, error);
-    return s;
-  }
-
-  template <class T>
-  const T& pick(const std::vector<T>& from) {
-    return from[rng() % from.size()];
-  }
-
-  task random_task(task_id id) {
-    task t;
-    t.id = id;
-    t.serial = pick(serials);
-    t.script_name = pick(scripts);
-    t.source = pick(sources);
-    t.status = static_cast<task_status>(rng() % status_count);
-    t.script_config = "{}";
-    t.created_at = 1700000000000 + static_cast<millis>(id);
-    t.queue_seq = id * 2;
-    if (rng() % 3 == 0)
-      t.username = "@u" + std::to_string(rng() % 5);
-    if (rng() % 4 == 0)
-      t.scheduled_at = t.created_at + static_cast<millis>(rng() % 5000);
-    if (t.status == task_status::completed || t.status == task_status::failed)
-      t.finished_at = t.created_at + static_cast<millis>(rng() % 1000);
-    return t;
-  }
-
-  // `n` tasks in batches, then a third of them moved to another status and
-  // a tenth erased.
-  void fill(size_t n) {
-    task_id next = db->next_id();
-    for (size_t done = 0; done < n;) {
-      std::vector<task> batch;
-      for (; batch.size() < 1000 && done < n; ++done, ++next)
-        batch.push_back(model[next] = random_task(next));
-      BOOST_REQUIRE(db->insert(batch) == store_errc::ok);
-    }
-    std::vector<task> moved;
-    std::vector<task_id> gone;
-    for (auto& [id, t] : model) {
-      auto r = rng() % 30;
-      if (r < 10) {
-        t.status = static_cast<task_status>(rng() % status_count);
-        t.finished_at = t.active() ? 0 : t.created_at + 5;
-        if (r < 3)
-          t.queue_seq += 1; // a retry or a wake: a new place
-        moved.push_back(t);
-      } else if (r < 13) {
-        gone.push_back(id);
-      }
-      if (moved.size() == 1000) {
-        BOOST_REQUIRE(db->update(moved) == store_errc::ok);
-        moved.clear();
-      }
-    }
-    BOOST_REQUIRE(db->update(moved) == store_errc::ok);
-    std::vector<task_id> erased;
-    BOOST_REQUIRE(db->erase(gone, erased) == store_errc::ok);
-    BOOST_REQUIRE_EQUAL(erased.size(), gone.size());
-    for (auto id : gone)
-      model.erase(id);
-  }
-
-  std::vector<task_id> expected(const task_filter& f) const {
-    std::vector<task_id> out;
-    for (auto i = model.rbegin(); i != model.rend(); ++i) {
-      const auto& t = i->second;
-      if ((!f.status || t.status == *f.status)
-          && (f.serial.empty() || t.serial == f.serial)
-          && (f.script_name.empty() || t.script_name == f.script_name)
-          && (f.source.empty() || t.source == f.source))
-        out.push_back(i->first);
-    }
-    return out;
-  }
-};
-
-// Every combination of the four filters over the values the tests use,
-// "any" included: 5 × 4 × 3 × 4 = 240.
-std::vector<task_filter> all_filters() {
-  std::vector<task_filter> out;
-  for (int s = -1; s < status_count; ++s)
-    for (size_t a = 0; a <= serials.size(); ++a)
-      for (size_t b = 0; b <= scripts.size(); ++b)
-        for (size_t c = 0; c <= sources.size(); ++c) {
-          task_filter f;
-          if (s >= 0)
-            f.status = static_cast<task_status>(s);
-          f.serial = a < serials.size() ? serials[a] : "";
-          f.script_name = b < scripts.size() ? scripts[b] : "";
-          f.source = c < sources.size() ? sources[c] : "";
-          out.push_back(f);
-        }
-  return out;
-}
-
-std::string name(const task_filter& f) {
-  return "status=" + (f.status ? std::to_string(int(*f.status)) : "*")
-         + " serial=" + f.serial + " script=" + f.script_name
-         + " source=" + f.source;
-}
-
-// The page `page` of `f` against the model: its tasks and its total.
-void check_page(const fixture& fx, const store& db, const task_filter& f,
-                const std::vector<task_id>& want, uint32_t page,
-                uint32_t size) {
-  task_page p;
-  BOOST_REQUIRE_EQUAL(to_string(db.list(f, page, size, p)), "ok");
-  BOOST_TEST(p.total == want.size());
-  std::vector<task_id> got;
-  for (const auto& t : p.tasks) {
-    got.push_back(t.id);
-    BOOST_TEST((t == fx.model.at(t.id)));
-  }
-  size_t from = std::min(want.size(), size_t{page - 1} * size);
-  std::vector<task_id> slice(want.begin() + from,
-                             want.begin() + std::min(want.size(), from + size));
-  BOOST_TEST(got == slice, name(f) << " page " << page << " size " << size);
-}
-
-} // namespace
+using namespace tmx::test;
 
 BOOST_FIXTURE_TEST_CASE(every_filter_combination_shallow_and_deep, fixture) {
   fill(60000); // ids up to 60000: 15 buckets of 4096
@@ -194,33 +54,6 @@ BOOST_FIXTURE_TEST_CASE(an_emptied_store_lists_nothing, fixture) {
     BOOST_TEST(p.total == 0u);
     BOOST_TEST(p.tasks.empty());
   }
-}
-
-BOOST_FIXTURE_TEST_CASE(a_version_2_store_is_migrated_at_open, fixture) {
-  fill(25000);
-  db.reset();
-  // What a version-2 tmx left: the same tasks, no list index.
-  BOOST_REQUIRE(store::drop_list_index_for_test(dir.path));
-  BOOST_REQUIRE(store::write_schema_version_for_test(dir.path, 2));
-  {
-    auto reader = open(true); // reads it, but cannot list
-    task_page p;
-    BOOST_TEST(to_string(reader->list({}, 1, 20, p)) == "schema_mismatch");
-    BOOST_TEST(problems_of(*reader) == std::vector<std::string>{});
-  }
-  db = open(); // migrates
-  store_info info;
-  BOOST_REQUIRE(db->info(info) == store_errc::ok);
-  BOOST_TEST(info.schema_version == store::schema_version);
-  for (const auto& f : all_filters()) {
-    auto want = expected(f);
-    check_page(*this, *db, f, want, 1, 100);
-    check_page(*this, *db, f, want, static_cast<uint32_t>(want.size() / 40 + 1),
-               20);
-  }
-  fill(2000); // and keeps it
-  db.reset();
-  BOOST_TEST(problems_of(*open(true)) == std::vector<std::string>{});
 }
 
 // -- retention's walk of the ended entries -----------------------------------

@@ -1,5 +1,5 @@
 // Tests of the store on a real RocksDB in a fresh temp dir per test: key
-// encoding, records, indexes (the due index too), counters, task logs,
+// encoding, records, indexes (the due index too), counts, task logs,
 // persistence, schema migration and read-only access.
 #define BOOST_TEST_MODULE storage
 #include <boost/test/unit_test.hpp>
@@ -10,6 +10,7 @@
 #include "tests/store_testing.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdlib>
 #include <filesystem>
 #include <map>
@@ -223,21 +224,20 @@ BOOST_AUTO_TEST_CASE(key_order) {
   std::vector<task_id> ids{0, 1, 255, 256, 65535, 1ull << 32, UINT64_MAX};
   for (size_t i = 1; i < ids.size(); ++i) {
     BOOST_TEST(before(keys::task_key(ids[i - 1]), keys::task_key(ids[i])));
-    BOOST_TEST(before(keys::index(keys::field::serial, "x", ids[i - 1]),
-                      keys::index(keys::field::serial, "x", ids[i])));
-    task_id back = 0;
-    BOOST_TEST(keys::id_of(keys::task_key(ids[i]), back));
-    BOOST_TEST(back == ids[i]);
+    BOOST_TEST(keys::get_u64(keys::task_key(ids[i])) == ids[i]);
   }
-  // A value that extends another must not fall inside its prefix range.
+  // A text that extends another does not start with its encoding.
   for (const auto& longer :
        {std::string("ab"), std::string("a\0", 2), std::string("a\xff\xff")}) {
-    auto entry = keys::index(keys::field::serial, longer, 7);
-    BOOST_TEST(entry.rfind(keys::value_prefix(keys::field::serial, "a"), 0)
-               == std::string::npos);
+    std::string a, b;
+    keys::put_text(a, "a");
+    keys::put_text(b, longer);
+    BOOST_TEST(b.rfind(a, 0) == std::string::npos);
+    std::string_view in = b, back;
+    BOOST_TEST(keys::take_text(in, back));
+    BOOST_TEST(back == longer);
+    BOOST_TEST(in.empty());
   }
-  BOOST_TEST(keys::value_prefix(keys::field::serial, "a")
-             != keys::value_prefix(keys::field::script, "a"));
 
   // Due keys: time first (negative ones too), then id.
   std::vector<std::pair<millis, task_id>> due{{INT64_MIN, 5}, {-1, 2},
@@ -255,7 +255,12 @@ BOOST_AUTO_TEST_CASE(key_order) {
   }
   millis at = 0;
   task_id id = 0;
-  BOOST_TEST(!keys::parse_due(keys::index(keys::field::serial, "", 1), at, id));
+  // A key of the same size under another tag (the per-field index's, as
+  // before version 5) is no due entry.
+  auto other = keys::due(1, 1);
+  other[0] = keys::first_retired_tag;
+  BOOST_TEST(!keys::parse_due(other, at, id));
+  BOOST_TEST(!keys::parse_due(keys::due(1, 1).substr(1), at, id));
 }
 
 BOOST_AUTO_TEST_CASE(codec_round_trip) {
@@ -378,7 +383,7 @@ BOOST_FIXTURE_TEST_CASE(insert_and_get, fixture) {
   BOOST_TEST(db->counts().total == 3u);
 }
 
-BOOST_FIXTURE_TEST_CASE(update_moves_index_entries_and_counters, fixture) {
+BOOST_FIXTURE_TEST_CASE(update_moves_index_entries_and_counts, fixture) {
   insert({make_task(1), make_task(2)});
   task moved = make_task(1, "s2", "follow", task_status::running, "ui");
   BOOST_TEST(to_string(db->update({moved})) == "ok");
@@ -515,17 +520,81 @@ BOOST_FIXTURE_TEST_CASE(queue_seq_persists, fixture) {
   BOOST_TEST(db->next_queue_seq() == 21u);
 }
 
+namespace {
+
+// What for_each_with_status(status) hands on, up to `limit` tasks; each
+// must be the task of `model` with that id, and have the status.
+std::vector<task_id> with_status(const store& s, task_status status,
+                                 const std::map<task_id, task>& model,
+                                 size_t limit = SIZE_MAX) {
+  std::vector<task_id> out;
+  BOOST_REQUIRE_EQUAL(
+    to_string(s.for_each_with_status(status,
+                                     [&](const task& t) {
+                                       BOOST_TEST((t == model.at(t.id)));
+                                       out.push_back(t.id);
+                                       return out.size() < limit;
+                                     })),
+    "ok");
+  return out;
+}
+
+// The ids of `model` with `status`, ascending.
+std::vector<task_id> ids_with(const std::map<task_id, task>& model,
+                              task_status status) {
+  std::vector<task_id> out;
+  for (const auto& [id, t] : model)
+    if (t.status == status)
+      out.push_back(id);
+  return out;
+}
+
+} // namespace
+
 BOOST_FIXTURE_TEST_CASE(for_each_with_status_walks_ascending, fixture) {
-  insert({make_task(1), make_task(2, "s1", "post", task_status::running),
-          make_task(3), make_task(4)});
-  std::vector<task_id> seen;
-  auto collect = [&](const task& t) {
-    seen.push_back(t.id);
-    return seen.size() < 2;
+  // Each status's tasks are in one stream per source, interleaved by id,
+  // and moved in and out of it: the walk merges the streams.
+  const std::vector<std::string> three_sources{"api", "ui", "schedule"};
+  std::map<task_id, task> model;
+  std::mt19937 rng{2026}; // fixed: the same tasks every run
+  std::vector<task> batch;
+  for (task_id id = 1; id <= 90; ++id)
+    batch.push_back(
+      model[id] = make_task(id, serials[rng() % 3], scripts[rng() % 2],
+                            static_cast<task_status>(rng() % status_count),
+                            three_sources[rng() % 3]));
+  insert(batch);
+  std::vector<task> moved;
+  std::vector<task_id> gone, erased;
+  for (auto& [id, t] : model)
+    if (id % 7 == 0) {
+      t.status = task_status::failed;
+      t.source = three_sources[id % 3];
+      moved.push_back(t);
+    } else if (id % 11 == 0) {
+      gone.push_back(id);
+    }
+  BOOST_REQUIRE(db->update(moved) == store_errc::ok);
+  BOOST_REQUIRE(db->erase(gone, erased) == store_errc::ok);
+  for (auto id : gone)
+    model.erase(id);
+
+  auto check = [&](const store& s) {
+    for (int i = 0; i < status_count; ++i) {
+      auto status = static_cast<task_status>(i);
+      auto want = ids_with(model, status);
+      BOOST_REQUIRE_GT(want.size(), 3u);
+      BOOST_TEST(with_status(s, status, model) == want);
+      // Stops when told to.
+      BOOST_TEST(with_status(s, status, model, 3)
+                 == std::vector<task_id>(want.begin(), want.begin() + 3));
+    }
   };
-  BOOST_TEST(to_string(db->for_each_with_status(task_status::pending, collect))
-             == "ok");
-  BOOST_TEST(seen == (std::vector<task_id>{1, 3}));
+  check(*db);
+  db = reopen();
+  check(*db);
+  db.reset();
+  check(*open(true));
 }
 
 BOOST_FIXTURE_TEST_CASE(update_replaces_logs_and_erase_drops_them, fixture) {
@@ -670,21 +739,31 @@ BOOST_FIXTURE_TEST_CASE(schema_1_store_gets_a_due_index_at_open, fixture) {
   insert(tasks);
   BOOST_REQUIRE(!expected_due(model).empty());
   db.reset();
-  // What a version-1 tmx left: the same tasks, no due index.
+  // What a version-1 tmx left: the same tasks, the per-field index and
+  // counters, no due index, no list index.
   BOOST_REQUIRE(store::drop_due_index_for_test(dir.path));
+  BOOST_REQUIRE(store::drop_list_index_for_test(dir.path));
   BOOST_REQUIRE(store::write_schema_version_for_test(dir.path, 1));
 
-  // A reader opens it but has no due index to walk.
+  // A reader opens it but has no due index to walk; it has no list index
+  // either, and recounts and walks the tasks instead.
   auto reader = open(true);
   BOOST_TEST(reader->counts().total == 8u);
+  check_counts(*reader, model);
+  BOOST_TEST(with_status(*reader, task_status::failed, model)
+             == ids_with(model, task_status::failed));
   BOOST_TEST(to_string(reader->for_each_due(
                0, 2000, [](millis, task_id) { return true; }))
              == "schema_mismatch");
+  BOOST_TEST(problems_of(*reader) == std::vector<std::string>{});
   reader.reset();
 
   db = open(); // migrates
   BOOST_TEST(due_entries(*db) == expected_due(model));
   check_counts(*db, model);
+  BOOST_TEST(with_status(*db, task_status::failed, model)
+             == ids_with(model, task_status::failed));
+  BOOST_TEST(problems_of(*db) == std::vector<std::string>{});
   db = reopen();
   BOOST_TEST(due_entries(*db) == expected_due(model));
   // Now version 2: a reader has the due index.
@@ -826,7 +905,7 @@ BOOST_FIXTURE_TEST_CASE(for_each_task_walks_ascending_and_stops, fixture) {
   BOOST_TEST(seen == (std::vector<task_id>{3}));
 }
 
-BOOST_FIXTURE_TEST_CASE(info_reports_ids_counters_and_families, fixture) {
+BOOST_FIXTURE_TEST_CASE(info_reports_ids_counts_and_families, fixture) {
   write_inspected_store(*db);
   BOOST_REQUIRE(db->add_device("s1") == store_errc::ok);
   BOOST_REQUIRE(db->put_account({"@a", "s1"}) == store_errc::ok);
@@ -853,12 +932,15 @@ BOOST_FIXTURE_TEST_CASE(info_reports_ids_counters_and_families, fixture) {
   BOOST_TEST(info.devices == 1u);
   BOOST_TEST(info.accounts == 1u);
   BOOST_TEST(info.directory_bytes > 0u);
-  BOOST_REQUIRE_EQUAL(info.families.size(), 13u);
+  BOOST_REQUIRE_EQUAL(info.families.size(), 12u);
   BOOST_TEST(info.families[0].name == "tasks");
   BOOST_TEST(info.families[0].estimated_keys == 3u);
-  BOOST_TEST(info.families[7].name == "logs");
-  BOOST_TEST(info.families[8].name == "events");
-  BOOST_TEST(info.families[9].name == "webhooks");
+  BOOST_TEST(info.families[1].name == "index");
+  BOOST_TEST(info.families[1].estimated_keys == 1u); // task 1's due entry
+  BOOST_TEST(info.families[6].name == "logs");
+  BOOST_TEST(info.families[7].name == "events");
+  BOOST_TEST(info.families[8].name == "webhooks");
+  BOOST_TEST(info.families[11].name == "lists");
 }
 
 BOOST_FIXTURE_TEST_CASE(check_finds_nothing_in_a_sound_store, fixture) {
@@ -880,14 +962,17 @@ BOOST_FIXTURE_TEST_CASE(check_finds_nothing_in_a_sound_store, fixture) {
 
 BOOST_AUTO_TEST_CASE(check_reports_each_injected_inconsistency_once) {
   const std::vector<std::tuple<corruption, task_id, std::string>> cases{
-    {corruption::drop_index_entry, 2,
-     "task 2: not in the index under serial \"s2\""},
-    {corruption::stray_index_entry, 7,
-     "index entry status pending of task 7: no such task"},
-    {corruption::wrong_index_value, 3,
-     "index entry serial \"s1-wrong\" of task 3: the task has serial \"s1\""},
-    {corruption::wrong_counter, 2,
-     "counter of serial \"s2\" is 8, a recount gives 1"},
+    {corruption::stray_list_entry, 7,
+     "entry of task 7 in list stream status pending source \"api\": no such "
+     "task"},
+    {corruption::wrong_list_stream, 3,
+     "entry of task 3 in list stream serial \"s1-wrong\" status failed "
+     "source \"api\": the task is not in it"},
+    {corruption::wrong_bucket_count, 2,
+     "count of bucket 0 of list stream status completed source \"api\" is 8, "
+     "a recount gives 1"},
+    {corruption::old_index_entry, 2,
+     "index: a key of the per-field index, which version 5 deleted: 02"},
     {corruption::stale_next_id, 2, "next_id is 2, not above task 3"},
     {corruption::undecodable_task, 1, "task 1: the record cannot be decoded"},
     {corruption::drop_due_entry, 1, "task 1: pending and due at "},
@@ -919,5 +1004,7 @@ BOOST_AUTO_TEST_CASE(check_reports_each_injected_inconsistency_once) {
   BOOST_TEST(
     !store::corrupt_for_test(f.dir.path, corruption::drop_due_entry, 2));
   BOOST_TEST(
-    !store::corrupt_for_test(f.dir.path, corruption::wrong_counter, 9));
+    !store::corrupt_for_test(f.dir.path, corruption::wrong_bucket_count, 9));
+  BOOST_TEST(
+    !store::corrupt_for_test(f.dir.path, corruption::stray_list_entry, 2));
 }

@@ -3,6 +3,8 @@ tmx_test(model 60 tmx_model)
 tmx_test(storage 120 tmx_storage tmx_storage_testing)
 # The list index: every filter combination, deep pages, migration, check.
 tmx_test(list_index 180 tmx_storage tmx_storage_testing)
+target_sources(test_list_index PRIVATE
+  ${CMAKE_SOURCE_DIR}/tests/list_index_migration.cpp)
 tmx_test(actors 120 tmx_actors)
 tmx_test(scheduling 120 tmx_actors)
 # Black-box suites against a real tmx-server (PkgConfig::CPP_HTTPLIB comes

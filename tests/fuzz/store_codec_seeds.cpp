@@ -5,6 +5,7 @@
 //   build-f/fuzz_store_codec_seeds tests/fuzz/corpus/store_codec
 #include "storage/codec.hpp"
 #include "storage/keys.hpp"
+#include "storage/lists.hpp"
 
 #include <cstdint>
 #include <fstream>
@@ -21,7 +22,7 @@ enum selector : char {
   account_record = 1,
   idempotency = 2,
   log_record = 3,
-  value_key = 4,
+  list_key = 4,
   due_key = 5,
   id_key = 6,
   group_record = 7,
@@ -103,14 +104,10 @@ int main(int argc, char** argv) {
                                            {1'767'225'601'000, "::remark ok"},
                                            {1'767'225'602'000, ""}}));
   seed("log-empty", log_record, codec::encode(std::vector<log_line>{}));
-  seed("index-serial", value_key,
-       keys::index(keys::field::serial, "sim-0001", 42));
-  seed("index-status", value_key,
-       keys::index(keys::field::status,
-                   keys::status_value(task_status::running), 7));
-  seed("counter-script", value_key,
-       keys::value_prefix(keys::field::script, "post"));
-  seed("counter-total", value_key, keys::total_counter());
+  seed("list-entry", list_key, lists::entry(lists::stream_of(t, 3), 42));
+  seed("list-total", list_key, lists::total(lists::stream_of(t, 1)));
+  seed("list-bucket", list_key, lists::bucket(lists::stream_of(pending, 0), 0));
+  seed("list-ended", list_key, *lists::ended(&t));
   seed("due-positive", due_key, keys::due(1'767'225'600'000, 42));
   seed("due-negative", due_key, keys::due(-5, 1));
   seed("task-key", id_key, keys::task_key(42));

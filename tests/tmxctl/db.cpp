@@ -63,7 +63,7 @@ BOOST_FIXTURE_TEST_CASE(db_commands_on_a_clean_store, busy_server) {
   auto info = data.db("info", {"--json"});
   BOOST_TEST(info.exit == 0, info.err);
   auto doc = info.json();
-  BOOST_TEST(int_of(member(doc, "schema_version")) == 4);
+  BOOST_TEST(int_of(member(doc, "schema_version")) == 5);
   BOOST_TEST(id_of(member(doc, "next_id")) == max_id() + 2); // one deleted
   check_same_json(member(doc, "tasks"), stats);
   BOOST_TEST(int_of(member(member(doc, "sources"), "api")) == 8);
@@ -78,12 +78,11 @@ BOOST_FIXTURE_TEST_CASE(db_commands_on_a_clean_store, busy_server) {
   for (auto& f : member(doc, "column_families").GetArray())
     families.push_back(text_of(member(f, "name")));
   BOOST_TEST(families
-             == (std::vector<std::string>{"tasks", "index", "counters", "meta",
-                                          "accounts", "devices", "idempotency",
-                                          "logs", "events", "webhooks",
-                                          "groups", "schedules", "lists"}));
+             == (std::vector<std::string>{
+               "tasks", "index", "meta", "accounts", "devices", "idempotency",
+               "logs", "events", "webhooks", "groups", "schedules", "lists"}));
   auto table = data.db("info");
-  BOOST_TEST(table.line_with("schema version") == "schema version  4");
+  BOOST_TEST(table.line_with("schema version") == "schema version  5");
   BOOST_TEST(contains(table.line_with("tasks"),
                       "8 total: 3 pending, 0 running, 3 completed, 2 failed"));
   BOOST_TEST(contains(table.line_with("FAMILY"), "KEYS"));
@@ -141,15 +140,18 @@ BOOST_FIXTURE_TEST_CASE(db_check_reports_each_inconsistency, busy_server) {
   };
   auto task = [](uint64_t id) { return "task " + std::to_string(id); };
   const std::vector<injected> cases{
-    {corruption::drop_index_entry, completed[0],
-     task(completed[0]) + ": not in the index under serial \"sim-0001\""},
-    {corruption::stray_index_entry, missing,
-     "index entry status pending of " + task(missing) + ": no such task"},
-    {corruption::wrong_index_value, some,
-     "index entry serial \"sim-0002-wrong\" of " + task(some)
-       + ": the task has serial \"sim-0002\""},
-    {corruption::wrong_counter, completed[2],
-     "counter of serial \"sim-0003\" is 9, a recount gives 2"},
+    {corruption::stray_list_entry, missing,
+     "entry of " + task(missing)
+       + " in list stream status pending source \"api\": no such task"},
+    {corruption::wrong_list_stream, some,
+     "entry of " + task(some)
+       + " in list stream serial \"sim-0002-wrong\" status completed source "
+         "\"api\": the task is not in it"},
+    {corruption::wrong_bucket_count, completed[2],
+     "count of bucket 0 of list stream status completed source \"api\" is "
+     "10, a recount gives 3"},
+    {corruption::old_index_entry, completed[0],
+     "index: a key of the per-field index, which version 5 deleted: 02"},
     {corruption::stale_next_id, pending[0],
      "next_id is " + std::to_string(pending[0]) + ", not above "
        + task(max_id())},
