@@ -70,13 +70,18 @@ caf::behavior sim_runner(caf::event_based_actor* self, device_actor dev,
   for (size_t i = 0; i < steps->size(); ++i) {
     auto at = duration * static_cast<int64_t>(i)
               / static_cast<int64_t>(steps->size());
-    if (!times_out || at < timeout)
+    if (times_out && at >= timeout)
+      continue;
+    if (at.count() == 0) // now: no trip through the clock
+      self->send(self, log_atom::value, i);
+    else
       self->delayed_send(self, at, log_atom::value, i);
   }
-  if (times_out)
-    self->delayed_send(self, timeout, done_atom::value);
+  auto end = times_out ? caf::timespan{timeout} : duration;
+  if (end.count() == 0)
+    self->send(self, done_atom::value);
   else
-    self->delayed_send(self, duration, done_atom::value);
+    self->delayed_send(self, end, done_atom::value);
   return {
     [=](log_atom, size_t step) {
       lines->push_back({clock_millis(), (*steps)[step]});

@@ -134,6 +134,10 @@ bool load_options(
 /// then speaks TLS on its cluster connections. Returns whether it did.
 bool enable_tls_if_configured(caf::actor_system_config& cfg);
 
+/// One CAF scheduler worker on a machine of at most two cores (CAF's
+/// default elsewhere); scheduler.max-threads overrides it.
+void set_scheduler_defaults(caf::actor_system_config& cfg);
+
 /// Middleman heartbeats are off on every node unless its config sets them:
 /// tmx's own pings notice a frozen peer, TLS or not (docs/decisions/0013).
 void set_heartbeat_defaults(caf::actor_system_config& cfg);

@@ -29,6 +29,7 @@ struct agent_config : caf::actor_system_config {
     tmx::add_message_types(*this);
     load<caf::io::middleman>();
     set_heartbeat_defaults(*this);
+    set_scheduler_defaults(*this);
     opt_group{custom_options_, "cluster"}
       .add<std::string>("address", "server's cluster address (127.0.0.1)")
       .add<int64_t>("port", "server's cluster port (50810)")

@@ -35,6 +35,7 @@ struct server_config : caf::actor_system_config {
     tmx::add_message_types(*this);
     load<caf::io::middleman>();
     set_heartbeat_defaults(*this);
+    set_scheduler_defaults(*this);
     opt_group{custom_options_, "http"}
       .add<std::string>("address", "bind address (default localhost: "
                                    "127.0.0.1 and ::1)")
