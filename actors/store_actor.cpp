@@ -118,7 +118,10 @@ store_behavior(store_actor::stateful_pointer<store_state> self,
       return acked(self, std::move(erased));
     },
     [=](get_atom, task_id id) -> caf::result<task> {
-      settle(self);
+      // A task no waiting write touches is as stored: its reader (each
+      // start reads one) does not cut the group short.
+      if (touches(self->state, id))
+        settle(self);
       task t;
       auto e = self->state.db->get(id, t);
       if (e != store_errc::ok)

@@ -117,6 +117,14 @@ caf::result<ok_atom> write_later(self_ptr self, store::task_write w,
   return reply;
 }
 
+bool touches(const store_state& st, task_id id) {
+  auto is_id = [id](const auto& x) { return x.id == id; };
+  return std::any_of(st.writes.begin(), st.writes.end(), [&](const auto& w) {
+    return std::any_of(w.tasks.begin(), w.tasks.end(), is_id)
+           || std::any_of(w.logs.begin(), w.logs.end(), is_id);
+  });
+}
+
 void settle(self_ptr self) {
   auto& st = self->state;
   if (st.writes.empty())

@@ -74,6 +74,9 @@ caf::result<T> acked(self_ptr self, T value) {
 caf::result<ok_atom> write_later(self_ptr self, store::task_write w,
                                  const char* what);
 
+/// Whether a waiting insert or update changes task `id` or its log.
+bool touches(const store_state& st, task_id id);
+
 /// Writes the waiting inserts and updates now, in one store write, and
 /// replies to each: before any other message is handled, so that every
 /// read and every other write sees them.

@@ -259,6 +259,7 @@ struct store::impl {
   bool deferred_sync = false;
   bool unsynced = false;
   uint64_t syncs = 0;
+  uint64_t writes = 0; // successful Writes since open
 
   // -- a store that cannot write (writes.cpp) --------------------------------
 

@@ -272,6 +272,10 @@ public:
   /// saved.
   uint64_t syncs() const;
 
+  /// The writes (RocksDB Writes) made since open: with write_group, what
+  /// grouping saved.
+  uint64_t writes() const;
+
   // -- events and webhooks --------------------------------------------------
   // Every insert, update and erase writes the task events of its changes
   // (model/event.hpp task_event_of) in its own batch, ids from

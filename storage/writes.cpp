@@ -28,7 +28,9 @@ store_errc store::impl::write(rocksdb::WriteBatch& batch) {
   auto s = db->Write(wo, &batch);
   if (!s.ok())
     note_failure(s);
-  else if (opts.sync && deferred_sync)
+  else
+    ++writes;
+  if (s.ok() && opts.sync && deferred_sync)
     unsynced = true;
   return errc_of(s);
 }
@@ -220,6 +222,10 @@ bool store::unsynced() const {
 
 uint64_t store::syncs() const {
   return impl_->syncs;
+}
+
+uint64_t store::writes() const {
+  return impl_->writes;
 }
 
 store_errc store::sync() {

@@ -106,14 +106,16 @@ BOOST_AUTO_TEST_CASE(a_refused_write_is_answered_at_once) {
 
 BOOST_AUTO_TEST_CASE(the_creates_of_one_sweep_are_written_together) {
   actor_fixture fx;
+  fx.run(); // the start-up's own writes
   std::vector<reply_slot<ok_atom>> replies;
   for (task_id id = 1; id <= 3; ++id)
     replies.push_back(post_create(fx, id));
-  // Written one by one, the first would be stored alone for a while.
-  BOOST_REQUIRE(fx.run_until([&] { return stored(fx, 1); }));
+  auto before = fx.db->writes();
+  fx.run();
+  BOOST_TEST(fx.db->writes() == before + 1);
+  BOOST_TEST(stored(fx, 1));
   BOOST_TEST(stored(fx, 2));
   BOOST_TEST(stored(fx, 3));
-  fx.run();
   for (auto& r : replies) {
     BOOST_REQUIRE(r->has_value());
     BOOST_TEST(static_cast<bool>(**r));
@@ -175,4 +177,34 @@ BOOST_AUTO_TEST_CASE(a_sweep_sees_its_own_writes_in_order) {
   BOOST_REQUIRE(lines.size() == 2u);
   BOOST_TEST(lines[0].text == "one");
   BOOST_TEST(lines[1].text == "two");
+}
+
+BOOST_AUTO_TEST_CASE(a_read_of_a_task_no_waiting_write_touches_waits_for_none) {
+  actor_fixture fx;
+  auto first = post_create(fx, 1);
+  fx.run();
+  BOOST_REQUIRE(first->has_value());
+  auto before = fx.db->writes();
+  auto second = post_create(fx, 2);
+  auto untouched = fx.post<task>(fx.store, get_atom::value, task_id{1});
+  auto third = post_create(fx, 3);
+  fx.run();
+  // Task 1 is as stored: the read did not write task 2 ahead of task 3.
+  BOOST_TEST(fx.db->writes() == before + 1);
+  BOOST_REQUIRE(untouched->has_value() && second->has_value()
+                && third->has_value());
+  BOOST_TEST(static_cast<bool>(**untouched));
+  BOOST_TEST(static_cast<bool>(**second));
+  BOOST_TEST(static_cast<bool>(**third));
+  // A read of a task a waiting write touches writes it first.
+  before = fx.db->writes();
+  auto fourth = post_create(fx, 4);
+  auto touched = fx.post<task>(fx.store, get_atom::value, task_id{4});
+  auto fifth = post_create(fx, 5);
+  fx.run();
+  BOOST_TEST(fx.db->writes() == before + 2);
+  BOOST_REQUIRE(touched->has_value() && fourth->has_value()
+                && fifth->has_value());
+  BOOST_TEST(static_cast<bool>(**touched));
+  BOOST_TEST(static_cast<bool>(**fifth));
 }
