@@ -1,6 +1,7 @@
 # One line per test suite: tmx_test(<file name in tests/> <timeout s> <libs>).
 tmx_test(model 60 tmx_model)
 tmx_test(storage 120 tmx_storage tmx_storage_testing)
+target_sources(test_storage PRIVATE ${CMAKE_SOURCE_DIR}/tests/storage_inspect.cpp)
 # The list index: every filter combination, deep pages, migration, check.
 tmx_test(list_index 180 tmx_storage tmx_storage_testing)
 target_sources(test_list_index PRIVATE
