@@ -143,12 +143,7 @@ void settle(self_ptr self) {
     else if (r != store_errc::ok)
       w.reply.deliver(failure(*st.db, r, w.what));
     else
-      when_durable(self, [reply = w.reply](const caf::error& err) mutable {
-        if (err)
-          reply.deliver(err);
-        else
-          reply.deliver(ok_atom::value);
-      });
+      deliver_when_durable(self, w.reply, ok_atom::value);
   }
   publish(self);
 }

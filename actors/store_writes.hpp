@@ -53,12 +53,11 @@ void sync_now(self_ptr self);
 void when_durable(self_ptr self,
                   std::function<void(const caf::error&)> deliver);
 
-/// The reply to a write of its own: `value` at once or once durable.
+/// Delivers `value` through `promise` once the write is durable (the
+/// storage error if that fails).
 template <class T>
-caf::result<T> acked(self_ptr self, T value) {
-  if (!self->state.db->unsynced())
-    return value;
-  auto promise = self->make_response_promise<T>();
+void deliver_when_durable(self_ptr self, caf::typed_response_promise<T> promise,
+                          T value) {
   when_durable(self, [promise,
                       value = std::move(value)](const caf::error& err) mutable {
     if (err)
@@ -66,6 +65,15 @@ caf::result<T> acked(self_ptr self, T value) {
     else
       promise.deliver(std::move(value));
   });
+}
+
+/// The reply to a write of its own: `value` at once or once durable.
+template <class T>
+caf::result<T> acked(self_ptr self, T value) {
+  if (!self->state.db->unsynced())
+    return value;
+  auto promise = self->make_response_promise<T>();
+  deliver_when_durable(self, promise, std::move(value));
   return promise;
 }
 

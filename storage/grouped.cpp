@@ -53,11 +53,11 @@ store_errc store::impl::stage_insert(task_change& c,
   // as it was.
   // An id below next_id may have existed: reusing it would break the
   // promise that ids are never reused, and the counts.
-  // Below the next_id of the writes before it in the group, too.
+  // Below the next_id of the writes before it in the group, too (which is
+  // above every id the group staged).
   std::unordered_set<task_id> ids;
   for (const task& t : w.tasks)
-    if (t.id < c.next_id || c.staged.count(t.id) != 0
-        || !ids.insert(t.id).second)
+    if (t.id < c.next_id || !ids.insert(t.id).second)
       return store_errc::io_error;
   if (w.firing) {
     // A deleted schedule never fires (the keeper orders a delete after a
